@@ -1,0 +1,5 @@
+"""URLs for the test suite."""
+
+from django.urls import path
+
+urlpatterns: list[object] = []
