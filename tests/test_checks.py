@@ -58,3 +58,14 @@ def test_runtime_defaults_to_running_interpreter() -> None:
     import sys
 
     assert lambda_settings.runtime == f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def test_aws_client_uses_configured_region_and_endpoint() -> None:
+    from django_lambda import aws
+
+    with override_settings(
+        DJANGO_LAMBDA={"REGION": "eu-west-3", "ENDPOINT_URL": "http://127.0.0.1:9"}
+    ):
+        lambda_client = aws.client("lambda")
+    assert lambda_client.meta.region_name == "eu-west-3"
+    assert lambda_client.meta.endpoint_url == "http://127.0.0.1:9"
