@@ -16,8 +16,10 @@ site deployed to Lambda does not have it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -167,7 +169,9 @@ def lambda_settings_for(info: SandboxInfo) -> Iterator[None]:
     """``DJANGO_LAMBDA`` as the sandbox needs it, for the duration of the block.
 
     The endpoint and region always become the sandbox's; the role and the
-    code bucket default to the sandbox's when the settings name none.
+    code bucket default to the sandbox's when the settings name none. The
+    function's environment gets ``AWS_ENDPOINT_URL`` too: a function in the
+    sandbox talks to the sandbox's AWS, as one on Lambda talks to Lambda's.
     """
     from django.conf import settings
     from django.test.utils import override_settings
@@ -180,9 +184,100 @@ def lambda_settings_for(info: SandboxInfo) -> Iterator[None]:
             "REGION": info.region,
             "ROLE_ARN": user.get("ROLE_ARN") or info.role_arn,
             "S3_BUCKET": user.get("S3_BUCKET") or info.code_bucket,
+            "ENVIRONMENT": {
+                **(user.get("ENVIRONMENT") or {}),
+                "AWS_ENDPOINT_URL": info.endpoint_url,
+            },
         }
     ):
         yield
+
+
+@dataclass(frozen=True)
+class DeployedPackage:
+    # The function's code, downloaded from the sandbox and checked against CodeSha256.
+    zip_path: Path
+    # GetFunctionConfiguration for the invoked version or alias.
+    configuration: dict[str, Any]
+
+    @property
+    def environment(self) -> dict[str, str]:
+        variables: dict[str, str] = (self.configuration.get("Environment") or {}).get(
+            "Variables"
+        ) or {}
+        return variables
+
+
+def package_key(function_name: str, code_sha256: str) -> str:
+    """Where the sandbox keeps a function's code: named by content, as lambda_deploy
+    names the packages it uploads through S3."""
+    return f"django-lambda/{function_name}/{base64.b64decode(code_sha256).hex()}.zip"
+
+
+def code_sha256(data: bytes) -> str:
+    """SHA-256 in the form Lambda reports as CodeSha256 (base64 of the digest)."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+def store_package(info: SandboxInfo, function_name: str, zip_path: Path) -> str:
+    """Keep the deployed package in the sandbox's code bucket; return its key.
+
+    moto stores a function's code but does not serve the ``Code.Location`` URL
+    that GetFunction returns, so the sandbox keeps its own copy, which
+    ``deployed_package`` checks against the function's CodeSha256.
+    """
+    from django_lambda import aws
+
+    data = Path(zip_path).read_bytes()
+    key = package_key(function_name, code_sha256(data))
+    with lambda_settings_for(info):
+        aws.client("s3").put_object(Bucket=info.code_bucket, Key=key, Body=data)
+    return key
+
+
+def deployed_package(
+    info: SandboxInfo, project_dir: Path | str, function_name: str, qualifier: str | None
+) -> DeployedPackage:
+    """The code the sandbox's function runs, downloaded into ``.lambda/sandbox-packages/``."""
+    from botocore.exceptions import ClientError
+
+    from django_lambda import aws
+
+    where = f"{function_name}:{qualifier}" if qualifier else function_name
+    with lambda_settings_for(info):
+        lambda_client = aws.client("lambda")
+        s3 = aws.client("s3")
+    try:
+        configuration = lambda_client.get_function_configuration(
+            FunctionName=function_name, **({"Qualifier": qualifier} if qualifier else {})
+        )
+    except lambda_client.exceptions.ResourceNotFoundException:
+        raise SandboxError(
+            f"The sandbox has no function {where}: deploy it first with "
+            "`manage.py lambda_deploy --sandbox`."
+        ) from None
+    configuration.pop("ResponseMetadata", None)
+    expected = configuration["CodeSha256"]
+    key = package_key(function_name, expected)
+    try:
+        data = s3.get_object(Bucket=info.code_bucket, Key=key)["Body"].read()
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+            raise
+        raise SandboxError(
+            f"The sandbox has no copy of {where}'s code (s3://{info.code_bucket}/{key}): "
+            "deploy it again with `manage.py lambda_deploy --sandbox`."
+        ) from None
+    actual = code_sha256(data)
+    if actual != expected:
+        raise SandboxError(
+            f"s3://{info.code_bucket}/{key} has CodeSha256 {actual}, but {where} runs "
+            f"{expected}: deploy it again with `manage.py lambda_deploy --sandbox`."
+        )
+    target = Path(project_dir) / STATE_DIR / "sandbox-packages" / Path(key).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return DeployedPackage(target, configuration)
 
 
 def _start(project_dir: Path) -> SandboxInfo:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -219,3 +221,85 @@ def test_the_handler_path_never_imports_moto() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout == "[]\n"
+
+
+def make_zip(text: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", text)
+    return buffer.getvalue()
+
+
+def create_function(info: sandbox.SandboxInfo, name: str, code: bytes) -> dict[str, Any]:
+    with sandbox.lambda_settings_for(info):
+        lambda_client = aws.client("lambda")
+    lambda_client.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=info.role_arn,
+        Handler="app.handler",
+        Code={"ZipFile": code},
+        Environment={"Variables": {"GREETING": "hello"}},
+    )
+    return lambda_client.publish_version(FunctionName=name)
+
+
+def test_the_deployed_package_comes_back_from_the_sandbox(
+    shared_project: Path, tmp_path: Path
+) -> None:
+    info = sandbox.activate(shared_project)
+    code = make_zip("def handler(event, context): return 1\n")
+    version = create_function(info, "round-trip", code)
+    zip_path = tmp_path / "package.zip"
+    zip_path.write_bytes(code)
+
+    key = sandbox.store_package(info, "round-trip", zip_path)
+    deployed = sandbox.deployed_package(info, shared_project, "round-trip", version["Version"])
+
+    assert key == f"django-lambda/round-trip/{hashlib.sha256(code).hexdigest()}.zip"
+    assert deployed.zip_path.read_bytes() == code
+    assert deployed.zip_path.parent == shared_project / ".lambda" / "sandbox-packages"
+    assert deployed.configuration["CodeSha256"] == version["CodeSha256"]
+    assert deployed.environment == {"GREETING": "hello"}
+
+
+def test_a_copy_that_does_not_match_codesha256_is_refused(
+    shared_project: Path, tmp_path: Path
+) -> None:
+    info = sandbox.activate(shared_project)
+    code = make_zip("def handler(event, context): return 2\n")
+    create_function(info, "tampered", code)
+    key = sandbox.package_key("tampered", sandbox.code_sha256(code))
+    aws.client("s3").put_object(Bucket=sandbox.CODE_BUCKET, Key=key, Body=b"other bytes")
+
+    with pytest.raises(sandbox.SandboxError) as error:
+        sandbox.deployed_package(info, shared_project, "tampered", None)
+
+    assert str(error.value) == (
+        f"s3://{sandbox.CODE_BUCKET}/{key} has CodeSha256 {sandbox.code_sha256(b'other bytes')}, "
+        f"but tampered runs {sandbox.code_sha256(code)}: "
+        "deploy it again with `manage.py lambda_deploy --sandbox`."
+    )
+
+
+def test_a_function_without_a_stored_copy_says_to_redeploy(shared_project: Path) -> None:
+    info = sandbox.activate(shared_project)
+    create_function(info, "no-copy", make_zip("x = 3\n"))
+
+    with pytest.raises(sandbox.SandboxError, match=r"has no copy of no-copy.s code"):
+        sandbox.deployed_package(info, shared_project, "no-copy", None)
+
+
+def test_a_missing_function_says_to_deploy(shared_project: Path) -> None:
+    info = sandbox.activate(shared_project)
+
+    with pytest.raises(sandbox.SandboxError) as error:
+        sandbox.deployed_package(info, shared_project, "absent", "live")
+
+    assert str(error.value) == (
+        "The sandbox has no function absent:live: deploy it first with "
+        "`manage.py lambda_deploy --sandbox`."
+    )
