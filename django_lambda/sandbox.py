@@ -29,7 +29,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
@@ -42,7 +42,7 @@ STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
 STATE_DIR = ".lambda"
 # moto's server answers its own API here; a port reused by anything else does not.
-HEALTH_PATH = "/moto-api/data.json"
+HEALTH_PATH = "/moto-api/config"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
@@ -135,6 +135,12 @@ def running(project_dir: Path | str) -> SandboxInfo | None:
     )
     if _answers(info.endpoint_url):
         return info
+    if _is_sandbox_process(info.pid):
+        # Alive but not answering: busy (a large upload), or still starting.
+        # Give it the time a start gets, rather than leave it running orphaned.
+        if _wait_until_answers(info.endpoint_url, lambda: _alive(info.pid)):
+            return info
+        _terminate(info.pid)
     path.unlink()
     return None
 
@@ -303,20 +309,17 @@ def _start(project_dir: Path) -> SandboxInfo:
             # terminal closing, does not end it; stop() does.
             start_new_session=True,
         )
-    deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(endpoint_url):
+    if not _wait_until_answers(endpoint_url, lambda: process.poll() is None):
         if process.poll() is not None:
             raise SandboxError(
                 f"moto's server exited with status {process.returncode} before answering; "
                 f"its log is {log_path}:\n{_tail(log_path)}"
             )
-        if time.monotonic() > deadline:
-            _terminate(process.pid)
-            raise SandboxError(
-                f"moto's server did not answer on {endpoint_url} within {START_TIMEOUT:.0f} s; "
-                f"its log is {log_path}:\n{_tail(log_path)}"
-            )
-        time.sleep(0.1)
+        _terminate(process.pid)
+        raise SandboxError(
+            f"moto's server did not answer on {endpoint_url} within {START_TIMEOUT:.0f} s; "
+            f"its log is {log_path}:\n{_tail(log_path)}"
+        )
     info = SandboxInfo(endpoint_url=endpoint_url, pid=process.pid, region=DEFAULT_REGION)
     state = {"endpoint_url": endpoint_url, "pid": process.pid}
     state_path(project_dir).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
@@ -389,9 +392,19 @@ def _answers(endpoint_url: str) -> bool:
     try:
         with urllib.request.urlopen(endpoint_url + HEALTH_PATH, timeout=2) as response:
             json.loads(response.read())
-            return bool(response.status == 200)
+            return bool(200 <= response.status < 300)
     except (OSError, ValueError):
         return False
+
+
+def _wait_until_answers(endpoint_url: str, alive: Callable[[], bool]) -> bool:
+    """Poll until the server answers (True), dies or START_TIMEOUT passes (False)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while alive() and time.monotonic() < deadline:
+        if _answers(endpoint_url):
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _free_port() -> int:

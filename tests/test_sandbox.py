@@ -31,7 +31,25 @@ def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A project whose sandbox several tests share (starting one takes seconds)."""
     project = tmp_path_factory.mktemp("project")
     yield project
+    assert len(sandbox_processes(project)) == 1, "every test reused one sandbox"
     sandbox.stop(project)
+    assert sandbox_processes(project) == []
+
+
+def sandbox_processes(project: Path) -> list[int]:
+    """The pids of moto servers running in ``project`` (Linux: read from /proc)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and b"moto.server" in (proc / "cmdline").read_bytes()
+                and (proc / "cwd").resolve() == project.resolve()
+            ):
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
 
 
 def alive(pid: int) -> bool:
@@ -65,6 +83,7 @@ def test_start_reuse_stop(tmp_path: Path) -> None:
     finally:
         assert sandbox.stop(tmp_path) is True
     assert not alive(first.pid)
+    assert sandbox_processes(tmp_path) == []
     assert not (tmp_path / ".lambda" / "sandbox.json").exists()
     assert sandbox.stop(tmp_path) is False
     assert sandbox.running(tmp_path) is None
