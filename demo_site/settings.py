@@ -159,11 +159,3 @@ DJANGO_LAMBDA = {
     # it to the sandbox's bucket). Never the public static bucket.
     "S3_BUCKET": os.environ.get("STARS_CODE_BUCKET") or None,
 }
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # On Lambda, stderr goes to CloudWatch Logs.
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"demo_site": {"handlers": ["console"], "level": "INFO"}},
-}
