@@ -47,11 +47,11 @@ def make_wheel(
         record.append(f"{path},sha256={encoded},{len(text.encode())}")
     record.append(f"{dist_info}/RECORD,,")
     contents[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
-    path = directory / f"{dist}-{version}-{tag}.whl"
-    with zipfile.ZipFile(path, "w") as archive:
+    wheel_path = directory / f"{dist}-{version}-{tag}.whl"
+    with zipfile.ZipFile(wheel_path, "w") as archive:
         for member, text in contents.items():
             archive.writestr(member, text)
-    return path
+    return wheel_path
 
 
 @pytest.fixture(scope="session")
