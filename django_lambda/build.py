@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import filecmp
 import fnmatch
 import hashlib
 import json
@@ -11,12 +12,16 @@ import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from django_lambda.conf import lambda_settings
 
@@ -134,11 +139,13 @@ def build_package(
     zip_path = Path(output).resolve() if output else build_root / "package.zip"
 
     files: dict[str, Path] = {}
-    installed_files: dict[str, Path] = {}
+    # Installed requirements, already deflated in the requirements cache zip.
+    cached: dict[str, _Deflated] = {}
+    cache_zip: Path | None = None
     reused = False
     requirements = _requirements_file(project_dir, say)
     if requirements is not None:
-        installed, reused = _install_requirements(
+        installed, cache_zip, reused = _install_requirements(
             requirements,
             project_dir=project_dir,
             build_root=build_root,
@@ -147,13 +154,15 @@ def build_package(
             say=say,
             reinstall=reinstall,
         )
-        installed_files = dict(_walk(installed))
-        files.update(installed_files)
+        cached = _read_deflated(cache_zip)
+        files.update((name, installed / name) for name in cached)
 
     project_files = _project_files(project_dir, skip=(build_root, zip_path), say=say)
-    shadowed = sorted({_top_level(name) for name in project_files if name in files})
+    shadowed = sorted({_top_level(name) for name in project_files if name in cached})
     if shadowed:
         say("The project's own copy wins over the installed one for: " + ", ".join(shadowed))
+    for name in project_files:
+        cached.pop(name, None)
     files.update(project_files)
 
     if "django_lambda/__init__.py" not in files:
@@ -165,7 +174,10 @@ def build_package(
             "List it in the requirements file."
         )
 
-    sizes = {name: path.stat().st_size for name, path in files.items()}
+    sizes = {
+        name: cached[name].size if name in cached else path.stat().st_size
+        for name, path in files.items()
+    }
     unzipped_size = sum(sizes.values())
     largest = largest_top_level(sizes)
     if unzipped_size > UNZIPPED_LIMIT:
@@ -176,12 +188,11 @@ def build_package(
             "requirements file) or move large dependencies to a layer or a container image."
         )
 
-    staging = build_root / "build"
-    # Installed requirements are hard-linked (they never change in place: a
-    # reinstall replaces the directory); project files are copied.
-    linked = {name for name, path in installed_files.items() if files[name] == path}
-    _stage(files, staging, linked=linked)
-    _write_zip(staging, sorted(files), zip_path)
+    # Installed requirements are hard-linked into the staging directory (they
+    # never change in place: a reinstall replaces the directory), the rest is
+    # copied; files already there and unchanged are left alone.
+    _stage(files, build_root / "build", linked=set(cached))
+    _write_zip(files, zip_path, cached=cached, cache_zip=cache_zip)
     digest = hashlib.sha256()
     with zip_path.open("rb") as zipped:
         for chunk in iter(lambda: zipped.read(1 << 20), b""):
@@ -323,18 +334,26 @@ def _install_requirements(
     python: str,
     say: Callable[[str], None],
     reinstall: bool,
-) -> tuple[Path, bool]:
+) -> tuple[Path, Path, bool]:
+    """Install the requirements (or reuse the last install) and return where they are.
+
+    Returns the install directory, a zip of it whose entries are already
+    deflated (so a warm build copies them instead of compressing them again),
+    and whether the install was reused.
+    """
     installed = build_root / "requirements"
+    cache_zip = build_root / "requirements.zip"
     stamp = build_root / "requirements.stamp"
     key = _requirements_key(requirements, platform=platform, python=python)
     if (
         not reinstall
         and installed.is_dir()
+        and cache_zip.is_file()
         and stamp.is_file()
         and stamp.read_text(encoding="utf-8").strip() == key
     ):
         say(f"Requirements unchanged: reusing {installed}.")
-        return installed, True
+        return installed, cache_zip, True
 
     say(f"Installing {requirements.name} for {platform}, Python {python}.")
     fresh = build_root / "requirements.tmp"
@@ -375,13 +394,16 @@ def _install_requirements(
                 + ", ".join(removed)
                 + ". Set DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own."
             )
+    fresh_zip = build_root / "requirements.zip.partial"
+    _write_zip(dict(_walk(fresh)), fresh_zip, cached={}, cache_zip=None)
     # The stamp goes first and comes back last, so an interrupted build never
     # pairs a stamp with an install it does not describe.
     stamp.unlink(missing_ok=True)
     shutil.rmtree(installed, ignore_errors=True)
     fresh.rename(installed)
+    os.replace(fresh_zip, cache_zip)
     stamp.write_text(key + "\n", encoding="utf-8")
-    return installed, False
+    return installed, cache_zip, False
 
 
 def _pip_error(
@@ -583,39 +605,194 @@ def _own_source() -> dict[str, Path]:
 
 
 def _stage(files: dict[str, Path], staging: Path, *, linked: set[str]) -> None:
-    """Lay the package out in ``staging`` exactly as it will be zipped."""
-    if staging.exists():
-        shutil.rmtree(staging)
-    made: set[Path] = set()
+    """Make ``staging`` hold exactly ``files``, touching only what changed."""
+    existing = dict(_walk(staging)) if staging.is_dir() else {}
+    emptied = set()
+    for name in existing.keys() - files.keys():
+        existing.pop(name).unlink()
+        emptied.add((staging / name).parent)
+    for directory in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
+        _remove_empty_parents(directory, staging)
+    present = {path.parent for path in existing.values()}
     for name in sorted(files):
-        destination = staging / name
-        if destination.parent not in made:
+        source, destination = files[name], staging / name
+        if name in existing:
+            if _same_file(source, destination, linked=name in linked):
+                continue
+            destination.unlink()
+        elif destination.parent not in present:
             destination.parent.mkdir(parents=True, exist_ok=True)
-            made.add(destination.parent)
+            present.add(destination.parent)
         if name in linked:
             try:
-                os.link(files[name], destination)
+                os.link(source, destination)
                 continue
             except OSError:
-                pass  # another filesystem, or no hard links there: copy instead
-        shutil.copy(files[name], destination)
+                pass  # another file system, or one without hard links: copy instead
+        shutil.copy(source, destination)
 
 
-def _write_zip(staging: Path, names: list[str], zip_path: Path) -> None:
-    """Zip ``names`` from ``staging``: sorted, no directory entries, fixed time and modes."""
+def _same_file(source: Path, destination: Path, *, linked: bool) -> bool:
+    if linked:
+        return os.path.samefile(source, destination)
+    return _mode(source) == _mode(destination) and filecmp.cmp(source, destination, shallow=False)
+
+
+def _mode(path: Path) -> int:
+    return EXECUTABLE_MODE if path.stat().st_mode & 0o111 else FILE_MODE
+
+
+# The zip is written here rather than with zipfile so that every byte is
+# fixed by this code (no Python-version differences in header fields), and so
+# that entries deflated once can be copied into later zips as they are.
+# Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_END64 = struct.Struct("<IQHHIIQQQQ")
+_END64_LOCATOR = struct.Struct("<IIQI")
+_VERSION = 20  # 2.0: deflate
+_VERSION64 = 45  # 4.5: zip64 end records
+_UNIX = 3
+_DEFLATE = 8
+_UTF8_NAME = 0x800
+_DOS_TIME = 0
+_DOS_DATE = ((ZIP_DATE_TIME[0] - 1980) << 9) | (ZIP_DATE_TIME[1] << 5) | ZIP_DATE_TIME[2]
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """An entry of the requirements cache zip: where its deflated bytes are and what they hold."""
+
+    offset: int
+    compressed_size: int
+    crc: int
+    size: int
+    mode: int
+
+
+class ZipWriter:
+    """Writes deflated entries with fixed timestamps and modes, in the order given."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.central: list[bytes] = []
+
+    def add(self, name: str, *, data: bytes, mode: int) -> None:
+        compressor = zlib.compressobj(ZIP_COMPRESSLEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        compressed = compressor.compress(data) + compressor.flush()
+        self.add_deflated(name, compressed, crc=zlib.crc32(data), size=len(data), mode=mode)
+
+    def add_deflated(self, name: str, compressed: bytes, *, crc: int, size: int, mode: int) -> None:
+        if max(size, len(compressed), self.stream.tell()) >= 0xFFFFFFFF:
+            raise BuildError(f"{name} is too large for a Lambda package.")
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else _UTF8_NAME
+        offset = self.stream.tell()
+        sizes = (_DEFLATE, _DOS_TIME, _DOS_DATE, crc, len(compressed), size, len(encoded))
+        self.stream.write(_LOCAL_HEADER.pack(0x04034B50, _VERSION, flags, *sizes, 0))
+        self.stream.write(encoded)
+        self.stream.write(compressed)
+        attributes = (stat.S_IFREG | mode) << 16
+        self.central.append(
+            _CENTRAL_HEADER.pack(
+                0x02014B50,
+                (_UNIX << 8) | _VERSION,
+                _VERSION,
+                flags,
+                *sizes,
+                0,
+                0,
+                0,
+                0,
+                attributes,
+                offset,
+            )
+            + encoded
+        )
+
+    def close(self) -> None:
+        start = self.stream.tell()
+        for header in self.central:
+            self.stream.write(header)
+        size = self.stream.tell() - start
+        count = len(self.central)
+        if count >= 0xFFFF:
+            # More entries than the classic end record can count: add the
+            # zip64 end record and its locator, and mark the classic one.
+            end64 = self.stream.tell()
+            self.stream.write(
+                _END64.pack(
+                    0x06064B50,
+                    _END64.size - 12,
+                    (_UNIX << 8) | _VERSION64,
+                    _VERSION64,
+                    0,
+                    0,
+                    count,
+                    count,
+                    size,
+                    start,
+                )
+            )
+            self.stream.write(_END64_LOCATOR.pack(0x07064B50, 0, end64, 1))
+            count = 0xFFFF
+        self.stream.write(_END.pack(0x06054B50, 0, 0, count, count, size, start, 0))
+
+
+def _write_zip(
+    files: dict[str, Path],
+    zip_path: Path,
+    *,
+    cached: dict[str, _Deflated],
+    cache_zip: Path | None,
+) -> None:
+    """Zip ``files`` sorted by name, without directory entries; copy ``cached`` ones as they are."""
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     partial = zip_path.with_name(zip_path.name + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in names:
-            source = staging / name
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
-            info.create_system = 3  # Unix, so external_attr carries the mode
-            mode = EXECUTABLE_MODE if source.stat().st_mode & 0o111 else FILE_MODE
-            info.external_attr = (stat.S_IFREG | mode) << 16
-            archive.writestr(
-                info,
-                source.read_bytes(),
-                compress_type=zipfile.ZIP_DEFLATED,
-                compresslevel=ZIP_COMPRESSLEVEL,
-            )
+    with (
+        partial.open("wb") as stream,
+        cache_zip.open("rb") if cache_zip else nullcontext() as cache,
+    ):
+        writer = ZipWriter(stream)
+        for name in sorted(files):
+            entry = cached.get(name)
+            if entry is not None and cache is not None:
+                cache.seek(entry.offset)
+                writer.add_deflated(
+                    name,
+                    cache.read(entry.compressed_size),
+                    crc=entry.crc,
+                    size=entry.size,
+                    mode=entry.mode,
+                )
+            else:
+                path = files[name]
+                writer.add(name, data=path.read_bytes(), mode=_mode(path))
+        writer.close()
     os.replace(partial, zip_path)
+
+
+def _read_deflated(cache_zip: Path) -> dict[str, _Deflated]:
+    """Where each entry's deflated bytes are in a zip that ``ZipWriter`` wrote."""
+    entries = {}
+    try:
+        with zipfile.ZipFile(cache_zip) as archive, cache_zip.open("rb") as raw:
+            for info in archive.infolist():
+                raw.seek(info.header_offset)
+                header = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+                if header[0] != 0x04034B50 or info.compress_type != zipfile.ZIP_DEFLATED:
+                    raise zipfile.BadZipFile(f"unexpected entry {info.filename}")
+                entries[info.filename] = _Deflated(
+                    offset=info.header_offset + _LOCAL_HEADER.size + header[-2] + header[-1],
+                    compressed_size=info.compress_size,
+                    crc=info.CRC,
+                    size=info.file_size,
+                    mode=stat.S_IMODE(info.external_attr >> 16),
+                )
+    except (zipfile.BadZipFile, struct.error) as error:
+        raise BuildError(
+            f"The requirements cache {cache_zip} is damaged ({error}). Delete "
+            f"{cache_zip.parent} and build again."
+        ) from None
+    return entries

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 import stat
+import struct
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -519,3 +520,58 @@ def test_remove_distributions_matches_import_names(tmp_path: Path, wheels: Path)
         "six-1.0.dist-info/WHEEL",
         "six.py",
     ]
+
+
+def test_staging_follows_the_project_between_builds(project: Path, lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None)
+    build_package()
+    (project / "shop" / "models.py").write_text("# models, changed\n")
+    (project / "mysite" / "settings.py").unlink()
+    (project / "mysite" / "__init__.py").unlink()
+    (project / "bin" / "run.sh").parent.mkdir()
+    (project / "bin" / "run.sh").write_text("#!/bin/sh\n")
+    (project / "bin" / "run.sh").chmod(0o755)
+
+    result = build_package()
+
+    staging = project / ".lambda" / "build"
+    staged = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    assert staged == set(zip_names(result.zip_path))
+    assert not (staging / "mysite").exists()
+    assert (staging / "shop" / "models.py").read_text() == "# models, changed\n"
+    assert os.access(staging / "bin" / "run.sh", os.X_OK)
+
+
+def test_damaged_requirements_cache_says_how_to_recover(project: Path, lambda_setting: Any) -> None:
+    build_package()
+    cache = project / ".lambda" / "requirements.zip"
+    cache.write_bytes(b"not a zip")
+
+    with pytest.raises(BuildError, match=r"requirements.zip is damaged .* Delete .*\.lambda"):
+        build_package()
+
+
+def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
+    import io
+
+    stream = io.BytesIO()
+    writer = build.ZipWriter(stream)
+    for number in range(70_000):
+        writer.add(f"m/{number:05}.py", data=b"", mode=0o644)
+    writer.add("m/last.py", data=b"x = 1\n" * 10, mode=0o755)
+    writer.close()
+
+    with zipfile.ZipFile(stream) as archive:
+        infos = archive.infolist()
+        assert len(infos) == 70_001
+        assert archive.read("m/last.py") == b"x = 1\n" * 10
+        assert archive.testzip() is None
+    assert stat.S_IMODE(infos[-1].external_attr >> 16) == 0o755
+    # The classic end record says "see zip64"; the zip64 one holds the count.
+    data = stream.getvalue()
+    end = struct.unpack("<IHHHHIIH", data[-22:])
+    assert end[:5] == (0x06054B50, 0, 0, 0xFFFF, 0xFFFF)
+    locator = struct.unpack("<IIQI", data[-42:-22])
+    assert locator[0] == 0x07064B50
+    end64 = struct.unpack("<IQHHIIQQQQ", data[locator[2] : locator[2] + 56])
+    assert (end64[0], end64[6], end64[7], end64[9]) == (0x06064B50, 70_001, 70_001, end[6])
