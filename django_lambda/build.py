@@ -30,9 +30,10 @@ from django_lambda.conf import lambda_settings
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 UNZIPPED_LIMIT = 262_144_000
 
-# pip's --platform for each Lambda architecture. Lambda's Python runtimes run
-# on Amazon Linux 2023 (glibc 2.34), so manylinux2014 wheels, and the older
-# manylinux tags pip accepts along with it, all load there.
+# pip's --platform for each Lambda architecture. python3.10 and 3.11 run on
+# Amazon Linux 2 (glibc 2.26), python3.12 and later on Amazon Linux 2023
+# (glibc 2.34); manylinux2014 wheels (glibc 2.17), and the older manylinux
+# tags pip accepts along with it, load on all of them.
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 # Lambda's Python runtimes start at python3.10 among those still supported
@@ -66,14 +67,17 @@ DEFAULT_EXCLUDE = (
     ".hypothesis",
     ".tox",
     ".nox",
+    ".coverage",
+    "htmlcov",
     ".DS_Store",
     # virtualenvs (any directory holding a pyvenv.cfg is left out too) and tooling
     ".venv",
     "venv",
     "node_modules",
     "*.egg-info",
-    # secrets
+    # secrets, and the development database (startproject's db.sqlite3)
     ".env*",
+    "*.sqlite3",
     # tests
     "tests",
     "test_*.py",
@@ -243,11 +247,16 @@ def format_largest(largest: Iterable[tuple[str, int]]) -> str:
 
 
 def largest_top_level(sizes: dict[str, int], count: int = 5) -> list[tuple[str, int]]:
-    """The ``count`` largest top-level packages (or modules) by unzipped bytes."""
+    """The ``count`` largest top-level packages (or modules) by unzipped bytes.
+
+    ``*.dist-info`` directories are metadata, not packages: they count in the
+    package's size but are not listed here.
+    """
     totals: dict[str, int] = {}
     for name, size in sizes.items():
         top = _top_level(name)
-        totals[top] = totals.get(top, 0) + size
+        if not top.endswith(".dist-info"):
+            totals[top] = totals.get(top, 0) + size
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:count]
 
 

@@ -250,7 +250,8 @@ def check_databases(
                         "instance, so writes fail there or are lost.",
                         hint="Use a database server (Amazon RDS or Aurora, PostgreSQL or "
                         "MySQL). If the SQLite file is read-only data shipped in the package, "
-                        "silence django_lambda.W104.",
+                        "list it in DJANGO_LAMBDA['INCLUDE'] (*.sqlite3 is left out by default) "
+                        "and silence django_lambda.W104.",
                         id="django_lambda.W104",
                     )
                 )

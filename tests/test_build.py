@@ -123,6 +123,7 @@ PROJECT_FILES = {
     ".git/config": "[core]\n",
     ".env": "SECRET=1\n",
     ".env.production": "SECRET=2\n",
+    "db.sqlite3": "SQLite format 3",
     ".venv/lib/site.py": "# venv\n",
     "venv/lib/site.py": "# venv\n",
     "myenv/pyvenv.cfg": "home = /usr/bin\n",
