@@ -1,0 +1,23 @@
+"""Event sources: each module detects its events, builds the environ, and shapes the result.
+
+Every module has ``detect(event)``, ``to_environ(event, base_environ)`` and
+``to_result(event, response, head=...)``; the shared rules are in ``common``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from django_lambda.events import alb, apigw_v1, apigw_v2, function_url, kong, lattice
+from django_lambda.events.common import Event
+
+# Most specific first: a Function URL event is also a payload 2.0 event.
+SOURCES: tuple[ModuleType, ...] = (function_url, apigw_v2, apigw_v1, alb, lattice, kong)
+
+
+def source_for(event: Event) -> ModuleType | None:
+    """The module that serves ``event``, or None if it is no HTTP event."""
+    for source in SOURCES:
+        if source.detect(event):
+            return source
+    return None
