@@ -43,6 +43,21 @@ def _pairs(headers: Headers) -> list[tuple[str, str]]:
     return list(headers)
 
 
+def _lower_with_host(headers: Headers, host: str) -> list[tuple[str, str]]:
+    # Lower-case names, as ALB, Kong and VPC Lattice send them; a Host header.
+    pairs = [(name.lower(), value) for name, value in _pairs(headers)]
+    if not any(name == "host" for name, _ in pairs):
+        pairs.insert(0, ("host", host))
+    return pairs
+
+
+def _forwarded(pairs: list[tuple[str, str]], client_ip: str) -> list[tuple[str, str]]:
+    # A load balancer appends the address it saw to X-Forwarded-For.
+    forwarded = [value for name, value in pairs if name == "x-forwarded-for"]
+    pairs = [(name, value) for name, value in pairs if name != "x-forwarded-for"]
+    return [*pairs, ("x-forwarded-for", ", ".join([*forwarded, client_ip]))]
+
+
 def _multi(pairs: Iterable[tuple[str, str]], *, lower: bool = False) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for name, value in pairs:
@@ -242,12 +257,7 @@ def make_alb_event(
     ALB appends the client's address to X-Forwarded-For; ``client_ip`` is
     that appended (last) entry.
     """
-    pairs = [(name.lower(), value) for name, value in _pairs(headers)]
-    if not any(name == "host" for name, _ in pairs):
-        pairs.insert(0, ("host", host))
-    forwarded = [v for n, v in pairs if n == "x-forwarded-for"]
-    pairs = [(n, v) for n, v in pairs if n != "x-forwarded-for"]
-    pairs.append(("x-forwarded-for", ", ".join([*forwarded, client_ip])))
+    pairs = _forwarded(_lower_with_host(headers, host), client_ip)
     if not any(name == "x-forwarded-proto" for name, _ in pairs):
         pairs.append(("x-forwarded-proto", "https"))
     if not any(name == "x-forwarded-port" for name, _ in pairs):
@@ -292,9 +302,7 @@ def make_kong_event(
     REST 1.0 shape with the body base64-encoded whenever there is one;
     ``request_context=False`` is what Kong sent before it added requestContext.
     """
-    pairs = [(name.lower(), value) for name, value in _pairs(headers)]
-    if not any(name == "host" for name, _ in pairs):
-        pairs.insert(0, ("host", host))
+    pairs = _lower_with_host(headers, host)
     grouped = _multi(pairs)
     if mode == "forward":
         event_body, is_base64 = _body(body, bool(base64_encoded))
@@ -363,12 +371,7 @@ def make_lattice_event(
     host: str = "my-service-0a40eebed65f8d69c.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
 ) -> dict[str, Any]:
     """VPC Lattice, event structure 2.0: header and query values are lists."""
-    pairs = [(name.lower(), value) for name, value in _pairs(headers)]
-    if not any(name == "host" for name, _ in pairs):
-        pairs.insert(0, ("host", host))
-    forwarded = [v for n, v in pairs if n == "x-forwarded-for"]
-    pairs = [(n, v) for n, v in pairs if n != "x-forwarded-for"]
-    pairs.append(("x-forwarded-for", ", ".join([*forwarded, client_ip])))
+    pairs = _forwarded(_lower_with_host(headers, host), client_ip)
     event_body, is_base64 = _body(body, base64_encoded)
     return {
         "version": "2.0",

@@ -7,54 +7,40 @@ value per response header unless multi-value headers are turned on.
 
 from __future__ import annotations
 
-from django_lambda.events.common import (
-    Environ,
-    Event,
-    Response,
-    Result,
-    add_headers,
-    body_bytes,
-    decoded_path,
-    finish_environ,
-    grouped_headers,
-    last_forwarded_for,
-    reencode_query,
-    result_body,
-    single_value_headers,
-)
+from django_lambda.events import common
 
 
-def detect(event: Event) -> bool:
+def detect(event: common.Event) -> bool:
     context = event.get("requestContext")
     return type(context) is dict and "elb" in context
 
 
-def to_environ(event: Event, base: Environ) -> Environ:
-    add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
-    return finish_environ(
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
+    common.add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
+    return common.finish_environ(
         base,
         method=event.get("httpMethod"),
-        path_info=decoded_path(event.get("path")),
-        query=reencode_query(
+        path_info=common.decoded_path(event.get("path")),
+        query=common.reencode_query(
             event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
         ),
-        body=body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=None,
-        remote_addr=last_forwarded_for(base),
+        remote_addr=common.last_forwarded_for(base),
     )
 
 
-def to_result(event: Event, response: Response, *, head: bool) -> Result:
-    body, is_base64 = result_body(response, head=head)
-    result: Result = {
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
+    result: common.Result = {
         "statusCode": response.status,
         "statusDescription": response.status_line,
     }
     # The response must use the mode the target group's event used.
     if "multiValueHeaders" in event:
-        result["multiValueHeaders"] = grouped_headers(response)
+        result["multiValueHeaders"] = common.grouped_headers(response)
     else:
-        result["headers"] = single_value_headers(response)
+        result["headers"] = common.single_value_headers(response)
     result["body"] = body
     result["isBase64Encoded"] = is_base64
     return result

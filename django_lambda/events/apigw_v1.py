@@ -9,53 +9,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_lambda.events.common import (
-    Environ,
-    Event,
-    Response,
-    Result,
-    add_headers,
-    body_bytes,
-    decoded_path,
-    encode_query,
-    finish_environ,
-    grouped_headers,
-    result_body,
-)
+from django_lambda.events import common
 
 
-def detect(event: Event) -> bool:
+def detect(event: common.Event) -> bool:
     context = event.get("requestContext")
     if context is None:
         return "httpMethod" in event  # older Kong: no requestContext
     return "httpMethod" in event and "elb" not in context and "http" not in context
 
 
-def to_environ(event: Event, base: Environ) -> Environ:
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
     context = event.get("requestContext") or {}
     identity = context.get("identity") or {}
     # multiValue* hold every value; the single-value keys only the last one.
-    add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
-    return finish_environ(
+    common.add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
+    return common.finish_environ(
         base,
         method=event.get("httpMethod"),
         # REST APIs leave the path percent-encoded, and without the stage.
-        path_info=decoded_path(event.get("path")),
-        query=encode_query(
+        path_info=common.decoded_path(event.get("path")),
+        query=common.encode_query(
             event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
         ),
-        body=body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=context.get("domainName"),
         remote_addr=identity.get("sourceIp"),
         stage=context.get("stage"),
     )
 
 
-def to_result(event: Event, response: Response, *, head: bool) -> Result:
-    body, is_base64 = result_body(response, head=head)
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
     single: dict[str, Any] = {}
     multi: dict[str, list[str]] = {}
-    for name, values in grouped_headers(response).items():
+    for name, values in common.grouped_headers(response).items():
         if len(values) == 1:
             single[name] = values[0]
         else:

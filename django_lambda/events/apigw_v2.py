@@ -5,47 +5,38 @@ Payload: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-d
 
 from __future__ import annotations
 
-from django_lambda.events.common import (
-    BadEvent,
-    Environ,
-    Event,
-    Response,
-    Result,
-    add_headers,
-    body_bytes,
-    decoded_path,
-    finish_environ,
-    grouped_headers,
-    plain_path,
-    result_body,
-)
+from django_lambda.events import common
 
 
-def detect(event: Event) -> bool:
+def detect(event: common.Event) -> bool:
     context = event.get("requestContext")
     return event.get("version") == "2.0" and type(context) is dict and "http" in context
 
 
-def to_environ(event: Event, base: Environ, *, path_encoded: bool = False) -> Environ:
+def to_environ(
+    event: common.Event, base: common.Environ, *, path_encoded: bool = False
+) -> common.Environ:
     """The environ for any payload 2.0 event; ``path_encoded`` for Function URLs."""
     context = event["requestContext"]
     http = context["http"]
     if type(http) is not dict:
-        raise BadEvent("The event's requestContext.http must be an object.")
-    add_headers(base, event.get("headers"))
+        raise common.BadEvent("The event's requestContext.http must be an object.")
+    common.add_headers(base, event.get("headers"))
     cookies = event.get("cookies")
     if cookies:
-        add_headers(base, {"cookie": cookies})
+        common.add_headers(base, {"cookie": cookies})
     query = event.get("rawQueryString") or ""
     if type(query) is not str:
-        raise BadEvent(f"The event's rawQueryString must be a string, not {type(query).__name__}.")
+        raise common.BadEvent(
+            f"The event's rawQueryString must be a string, not {type(query).__name__}."
+        )
     path = event.get("rawPath")
-    return finish_environ(
+    return common.finish_environ(
         base,
         method=http.get("method"),
-        path_info=decoded_path(path) if path_encoded else plain_path(path),
+        path_info=common.decoded_path(path) if path_encoded else common.plain_path(path),
         query=query,
-        body=body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=context.get("domainName"),
         remote_addr=http.get("sourceIp"),
         stage=context.get("stage"),
@@ -53,11 +44,11 @@ def to_environ(event: Event, base: Environ, *, path_encoded: bool = False) -> En
     )
 
 
-def to_result(event: Event, response: Response, *, head: bool) -> Result:
-    body, is_base64 = result_body(response, head=head)
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, values in grouped_headers(response).items():
+    for name, values in common.grouped_headers(response).items():
         if name.lower() == "set-cookie":
             cookies.extend(values)
         else:

@@ -6,18 +6,17 @@ Unlike an HTTP API, a Function URL leaves ``rawPath`` percent-encoded.
 
 from __future__ import annotations
 
-from django_lambda.events import apigw_v2
-from django_lambda.events.common import Environ, Event
+from django_lambda.events import apigw_v2, common
 
 to_result = apigw_v2.to_result
 
 
-def detect(event: Event) -> bool:
+def detect(event: common.Event) -> bool:
     if not apigw_v2.detect(event):
         return False
     domain = event["requestContext"].get("domainName")
     return type(domain) is str and ".lambda-url." in domain
 
 
-def to_environ(event: Event, base: Environ) -> Environ:
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
     return apigw_v2.to_environ(event, base, path_encoded=True)

@@ -13,45 +13,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_lambda.events.common import (
-    Environ,
-    Event,
-    Response,
-    Result,
-    add_headers,
-    body_bytes,
-    decoded_path,
-    finish_environ,
-    grouped_headers,
-    required_str,
-    result_body,
-)
+from django_lambda.events import common
 
 
-def detect(event: Event) -> bool:
+def detect(event: common.Event) -> bool:
     return "request_method" in event or "request_uri" in event
 
 
-def to_environ(event: Event, base: Environ) -> Environ:
-    add_headers(base, event.get("request_headers"))
-    path, _, query = required_str(event.get("request_uri"), "request_uri").partition("?")
-    return finish_environ(
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
+    common.add_headers(base, event.get("request_headers"))
+    path, _, query = common.required_str(event.get("request_uri"), "request_uri").partition("?")
+    return common.finish_environ(
         base,
         method=event.get("request_method"),
-        path_info=decoded_path(path),
+        path_info=common.decoded_path(path),
         query=query,
-        body=body_bytes(event.get("request_body"), event.get("request_body_base64")),
+        body=common.body_bytes(event.get("request_body"), event.get("request_body_base64")),
         domain=None,
         # Kong forwards no client address, and the headers come from the client.
         remote_addr=None,
     )
 
 
-def to_result(event: Event, response: Response, *, head: bool) -> Result:
-    body, is_base64 = result_body(response, head=head)
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
     headers: dict[str, Any] = {
         name: values[0] if len(values) == 1 else values
-        for name, values in grouped_headers(response).items()
+        for name, values in common.grouped_headers(response).items()
     }
     return {
         "statusCode": response.status,
