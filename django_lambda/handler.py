@@ -85,24 +85,26 @@ def _serve_http(source: Any, event: dict[str, Any], context: Any) -> Result:
     except BadEvent as exc:
         return _reject(source, event, context, str(exc))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        # A shape the source never sends: still a 400, with the details logged.
-        logger.debug("Malformed event", exc_info=True)
-        return _reject(source, event, context, f"Malformed {source.__name__} event: {exc!r}.")
+        # A shape the source never sends: still a 400, with the traceback logged.
+        reason = f"Malformed {_name(source)} event: {exc!r}."
+        return _reject(source, event, context, reason, exc_info=True)
 
+    method = environ["REQUEST_METHOD"]
+    # Kept now: Django replaces PATH_INFO in the environ with its own str.
+    path = environ["SCRIPT_NAME"] + environ["PATH_INFO"]
     try:
         response = _call_application(environ)
     except Exception:
-        _log_failure(environ, context, status=None, exc_info=True)
+        logger.error(_log_line(method, path, context, None), exc_info=True)
         raise
-    head = environ["REQUEST_METHOD"] == "HEAD"
-    result: Result = source.to_result(event, response, head=head)
+    result: Result = source.to_result(event, response, head=method == "HEAD")
     if len(result["body"]) > _MEASURE_ABOVE:
-        result = _limit_size(source, event, environ, context, result)
+        result = _limit_size(source, event, method, path, context, result)
 
     if response.status >= 500:
-        _log_failure(environ, context, status=response.status)
+        logger.error(_log_line(method, path, context, response.status))
     elif handler_settings().log_requests:
-        logger.info(_log_line(environ, context, response.status))
+        logger.info(_log_line(method, path, context, response.status))
     return result
 
 
@@ -124,40 +126,40 @@ def _call_application(environ: dict[str, Any]) -> Response:
     return Response(started[0], started[1], body)
 
 
-def _reject(source: Any, event: dict[str, Any], context: Any, reason: str) -> Result:
-    logger.warning(
-        json.dumps(
-            {
-                "message": "bad event",
-                "source": source.__name__.rpartition(".")[2],
-                "status": 400,
-                "reason": reason,
-                "request_id": getattr(context, "aws_request_id", None),
-            }
-        )
-    )
+def _name(source: Any) -> str:
+    return str(source.__name__).rpartition(".")[2]
+
+
+def _reject(
+    source: Any, event: dict[str, Any], context: Any, reason: str, *, exc_info: bool = False
+) -> Result:
+    line = {
+        "message": "bad event",
+        "source": _name(source),
+        "status": 400,
+        "reason": reason,
+        "request_id": getattr(context, "aws_request_id", None),
+    }
+    logger.warning(json.dumps(line), exc_info=exc_info)
     return source.to_result(event, bad_request(reason), head=False)  # type: ignore[no-any-return]
 
 
 def _limit_size(
-    source: Any, event: dict[str, Any], environ: dict[str, Any], context: Any, result: Result
+    source: Any, event: dict[str, Any], method: str, path: str, context: Any, result: Result
 ) -> Result:
     size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     if size <= RESPONSE_LIMIT:
         return result
-    logger.error(
-        json.dumps(
-            {
-                "message": "response too large",
-                "status": result["statusCode"],
-                "size": size,
-                "limit": RESPONSE_LIMIT,
-                "method": environ["REQUEST_METHOD"],
-                "path": _request_path(environ),
-                "request_id": getattr(context, "aws_request_id", None),
-            }
-        )
-    )
+    line = {
+        "message": "response too large",
+        "status": result["statusCode"],
+        "size": size,
+        "limit": RESPONSE_LIMIT,
+        "method": method,
+        "path": _readable(path),
+        "request_id": getattr(context, "aws_request_id", None),
+    }
+    logger.error(json.dumps(line))
     reason = (
         f"The response is {size} bytes, over AWS Lambda's limit of {RESPONSE_LIMIT} bytes "
         "(6 MB) for a synchronous response."
@@ -168,28 +170,22 @@ def _limit_size(
     return source.to_result(event, response, head=False)  # type: ignore[no-any-return]
 
 
-def _request_path(environ: dict[str, Any]) -> str:
-    # Django replaces PATH_INFO with the decoded str; SCRIPT_NAME stays WSGI-encoded.
-    script_name = environ["SCRIPT_NAME"].encode("latin-1").decode("utf-8", "replace")
-    return script_name + environ["PATH_INFO"]
+def _readable(wsgi_path: str) -> str:
+    # WSGI strs are latin-1 of the UTF-8 bytes (PEP 3333).
+    return wsgi_path.encode("latin-1").decode("utf-8", "replace")
 
 
-def _log_line(environ: dict[str, Any], context: Any, status: int | None) -> str:
+def _log_line(method: str, path: str, context: Any, status: int | None) -> str:
+    failed = status is None or status >= 500
     return json.dumps(
         {
-            "message": "request" if status is not None and status < 500 else "request failed",
+            "message": "request failed" if failed else "request",
             "status": status,
-            "method": environ["REQUEST_METHOD"],
-            "path": _request_path(environ),
+            "method": method,
+            "path": _readable(path),
             "request_id": getattr(context, "aws_request_id", None),
         }
     )
-
-
-def _log_failure(
-    environ: dict[str, Any], context: Any, *, status: int | None, exc_info: bool = False
-) -> None:
-    logger.error(_log_line(environ, context, status), exc_info=exc_info)
 
 
 # --- management commands ------------------------------------------------------
