@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 
 from django_lambda import handler
-from tests.factories import make_v2_event
+from tests.factories import make_kong_event, make_v1_event, make_v2_event
 
 CONTEXT = SimpleNamespace(aws_request_id="req-7")
 
@@ -148,3 +148,83 @@ def test_exception_escaping_django_is_logged_and_raised(
         "request_id": "req-7",
     }
     assert record.exc_info is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda e: e.pop("httpMethod"), "The event has no HTTP method."),
+        (lambda e: e.pop("path"), "The event has no path."),
+        (lambda e: e.update(path=5), "The event's path must be a string, not int."),
+        (
+            lambda e: e.update(headers="Host: x"),
+            "The event's headers must be an object, not str.",
+        ),
+        (
+            lambda e: e.update(queryStringParameters=["a"]),
+            "The event's query parameters must be an object, not list.",
+        ),
+        (
+            lambda e: e.update(queryStringParameters={"a": 1}),
+            "Query parameter 'a' must have string values, not int.",
+        ),
+        (
+            lambda e: e.update(requestContext="prod"),
+            "Malformed apigw_v1 event: AttributeError(\"'str' object has no attribute 'get'\").",
+        ),
+    ],
+)
+def test_malformed_rest_event_is_400(change: Any, reason: str) -> None:
+    event = make_v1_event(path="/echo/", query="a=1", multi_value=False)
+    change(event)
+    result = handler.lambda_handler(event, CONTEXT)
+    assert result == {
+        "statusCode": 400,
+        "headers": {"Content-Type": "text/plain; charset=utf-8"},
+        "multiValueHeaders": {},
+        "body": reason,
+        "isBase64Encoded": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda e: e.pop("requestContext"), "The event's requestContext must be an object."),
+        (
+            lambda e: e["requestContext"].pop("http"),
+            "The event's requestContext.http must be an object.",
+        ),
+        (lambda e: e.update(rawPath=None), "The event has no path."),
+        (
+            lambda e: e.update(rawQueryString=["a=1"]),
+            "The event's rawQueryString must be a string, not list.",
+        ),
+        (
+            lambda e: e.update(body="\ud800", isBase64Encoded=False),
+            "The event's body is not valid Unicode text.",
+        ),
+    ],
+)
+def test_malformed_http_api_event_is_400(change: Any, reason: str) -> None:
+    event = make_v2_event(path="/echo/")
+    change(event)
+    assert handler.lambda_handler(event, CONTEXT) == {
+        "statusCode": 400,
+        "headers": {"Content-Type": "text/plain; charset=utf-8"},
+        "cookies": [],
+        "body": reason,
+        "isBase64Encoded": False,
+    }
+
+
+def test_kong_forward_without_uri_is_400() -> None:
+    event = make_kong_event(path="/echo/")
+    del event["request_uri"]
+    result = handler.lambda_handler(event, CONTEXT)
+    assert result == {
+        "statusCode": 400,
+        "headers": {"Content-Type": "text/plain; charset=utf-8"},
+        "body": "The event has no request_uri.",
+        "isBase64Encoded": False,
+    }

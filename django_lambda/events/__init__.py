@@ -11,8 +11,9 @@ from types import ModuleType
 from django_lambda.events import alb, apigw_v1, apigw_v2, function_url, kong, lattice
 from django_lambda.events.common import Event
 
-# Most specific first: a Function URL event is also a payload 2.0 event.
-SOURCES: tuple[ModuleType, ...] = (function_url, apigw_v2, apigw_v1, alb, lattice, kong)
+# Most specific first: a Function URL event is also a payload 2.0 event, and
+# REST 1.0 is what is left of the events with a requestContext.
+SOURCES: tuple[ModuleType, ...] = (function_url, apigw_v2, alb, lattice, apigw_v1, kong)
 
 
 def source_for(event: Event) -> ModuleType | None:

@@ -13,10 +13,10 @@ from django_lambda.events import common
 
 
 def detect(event: common.Event) -> bool:
-    context = event.get("requestContext")
-    if context is None:
+    # Checked after ALB, VPC Lattice and payload 2.0, which also have requestContext.
+    if "requestContext" not in event:
         return "httpMethod" in event  # older Kong: no requestContext
-    return "httpMethod" in event and "elb" not in context and "http" not in context
+    return "httpMethod" in event or "path" in event
 
 
 def to_environ(event: common.Event, base: common.Environ) -> common.Environ:

@@ -9,16 +9,17 @@ from django_lambda.events import common
 
 
 def detect(event: common.Event) -> bool:
-    context = event.get("requestContext")
-    return event.get("version") == "2.0" and type(context) is dict and "http" in context
+    return event.get("version") == "2.0" and "rawPath" in event
 
 
 def to_environ(
     event: common.Event, base: common.Environ, *, path_encoded: bool = False
 ) -> common.Environ:
     """The environ for any payload 2.0 event; ``path_encoded`` for Function URLs."""
-    context = event["requestContext"]
-    http = context["http"]
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        raise common.BadEvent("The event's requestContext must be an object.")
+    http = context.get("http")
     if type(http) is not dict:
         raise common.BadEvent("The event's requestContext.http must be an object.")
     common.add_headers(base, event.get("headers"))

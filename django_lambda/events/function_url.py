@@ -14,7 +14,8 @@ to_result = apigw_v2.to_result
 def detect(event: common.Event) -> bool:
     if not apigw_v2.detect(event):
         return False
-    domain = event["requestContext"].get("domainName")
+    context = event.get("requestContext")
+    domain = context.get("domainName") if type(context) is dict else None
     return type(domain) is str and ".lambda-url." in domain
 
 
