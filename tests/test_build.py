@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
+import json
 import os
 import stat
 import struct
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +32,7 @@ def make_wheel(
     name: str,
     *,
     tag: str = "py3-none-any",
-    files: dict[str, str],
+    files: dict[str, str | bytes],
     requires: tuple[str, ...] = (),
     version: str = "1.0",
 ) -> Path:
@@ -40,12 +43,17 @@ def make_wheel(
     metadata += "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
     wheel = f"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: {tag.endswith('any')}\n"
     wheel += f"Tag: {tag}\n"
-    contents = {**files, f"{dist_info}/METADATA": metadata, f"{dist_info}/WHEEL": wheel}
+    contents: dict[str, str | bytes] = {
+        **files,
+        f"{dist_info}/METADATA": metadata,
+        f"{dist_info}/WHEEL": wheel,
+    }
     record = []
     for path, text in contents.items():
-        digest = hashlib.sha256(text.encode()).digest()
+        data = text.encode() if isinstance(text, str) else text
+        digest = hashlib.sha256(data).digest()
         encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-        record.append(f"{path},sha256={encoded},{len(text.encode())}")
+        record.append(f"{path},sha256={encoded},{len(data)}")
     record.append(f"{dist_info}/RECORD,,")
     contents[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
     wheel_path = directory / f"{dist}-{version}-{tag}.whl"
@@ -576,3 +584,82 @@ def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
     assert locator[0] == 0x07064B50
     end64 = struct.unpack("<IQHHIIQQQQ", data[locator[2] : locator[2] + 56])
     assert (end64[0], end64[6], end64[7], end64[9]) == (0x06064B50, 70_001, 70_001, end[6])
+
+
+@pytest.fixture(scope="session")
+def django_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of the Django, asgiref and sqlparse installed here, made without any index."""
+    directory = tmp_path_factory.mktemp("django_wheels")
+    for name, requires in (("Django", ("asgiref", "sqlparse")), ("asgiref", ()), ("sqlparse", ())):
+        distribution = importlib.metadata.distribution(name)
+        files: dict[str, str | bytes] = {}
+        for file in distribution.files or ():
+            if (
+                ".dist-info" in file.parts[0]
+                or "__pycache__" in file.parts
+                or file.parts[0] == ".."
+            ):
+                continue
+            files[file.as_posix()] = Path(str(file.locate())).read_bytes()
+        make_wheel(directory, name, files=files, requires=requires, version=distribution.version)
+    return directory
+
+
+def test_the_package_serves_a_request_with_nothing_else_on_the_path(
+    project: Path,
+    lambda_setting: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    wheels: Path,
+    django_wheels: Path,
+    tmp_path: Path,
+) -> None:
+    write(
+        project,
+        {
+            "requirements.txt": "Django\n",
+            "mysite/settings.py": (
+                "SECRET_KEY = 'packaged'\nDEBUG = False\nALLOWED_HOSTS = ['.on.aws']\n"
+                "ROOT_URLCONF = 'mysite.urls'\nINSTALLED_APPS = ['django_lambda']\n"
+                "DATABASES = {}\nUSE_TZ = True\n"
+            ),
+            "mysite/urls.py": (
+                "from django.http import HttpResponse\nfrom django.urls import path\n\n"
+                "def hello(request, name):\n    return HttpResponse(f'hello {name}')\n\n"
+                "urlpatterns = [path('hello/<name>', hello)]\n"
+            ),
+        },
+    )
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheels} {django_wheels}")
+    package = tmp_path / "package"
+    with zipfile.ZipFile(build_package().zip_path) as archive:
+        archive.extractall(package)
+    event = json.loads((Path(__file__).parent / "events" / "function_url.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/hello/caf%C3%A9"
+    code = (
+        "import json, sys, types\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from django_lambda.handler import lambda_handler\n"
+        "import django\n"
+        "context = types.SimpleNamespace(aws_request_id='req-1')\n"
+        "result = lambda_handler(json.loads(sys.argv[2]), context)\n"
+        "print(json.dumps({'result': result, 'django': django.__file__}))\n"
+    )
+
+    # -I -S: no site-packages, no PYTHONPATH, no user site: only the stdlib and the package.
+    process = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(package), json.dumps(event)],
+        env={"DJANGO_SETTINGS_MODULE": "mysite.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert process.returncode == 0, process.stderr
+    output = json.loads(process.stdout)
+    assert output["django"] == str(package / "django" / "__init__.py")
+    result = output["result"]
+    assert (result["statusCode"], result["body"], result["isBase64Encoded"]) == (
+        200,
+        "hello café",
+        False,
+    )
