@@ -231,7 +231,7 @@ def python_version(runtime: object) -> str | None:
     """``"3.12"`` for ``"python3.12"``; None if ``runtime`` is not a usable Lambda runtime."""
     if not isinstance(runtime, str):
         return None
-    match = re.fullmatch(r"python3\.(\d+)", runtime)
+    match = re.fullmatch(r"python3\.([1-9]\d*)", runtime)
     if match is None or int(match[1]) < OLDEST_PYTHON_MINOR:
         return None
     return f"3.{int(match[1])}"
@@ -522,13 +522,18 @@ def excluded(relative: str, patterns: Iterable[str]) -> bool:
     """Whether the path ``relative`` (posix, from the project dir) matches one of ``patterns``.
 
     A pattern without ``/`` matches any single file or directory name along the
-    path; a pattern with ``/`` matches the whole path (``*`` crosses ``/``).
+    path; a pattern with ``/`` (a leading one included, as in ``/docs``)
+    matches the path from the project directory, and ``*`` crosses ``/``. A
+    path also matches when one of its directories does. A trailing ``/`` is
+    ignored.
     """
     names = relative.split("/")
+    paths = ["/".join(names[: depth + 1]) for depth in range(len(names))]
     for pattern in patterns:
+        anchored = "/" in pattern.rstrip("/")
         pattern = pattern.strip("/")
-        if "/" in pattern:
-            if fnmatch.fnmatchcase(relative, pattern):
+        if anchored:
+            if any(fnmatch.fnmatchcase(path, pattern) for path in paths):
                 return True
         elif any(fnmatch.fnmatchcase(name, pattern) for name in names):
             return True
@@ -556,6 +561,8 @@ def _walk(
                 path in skip
                 or excluded(prefix + name, patterns)
                 or (skip_virtualenvs and (path / "pyvenv.cfg").is_file())
+                # A link to a directory above would be walked forever.
+                or (path.is_symlink() and here.resolve().is_relative_to(path.resolve()))
             ):
                 continue
             kept.append(name)

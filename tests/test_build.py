@@ -663,3 +663,38 @@ def test_the_package_serves_a_request_with_nothing_else_on_the_path(
         "hello café",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("relative", "pattern", "matches"),
+    [
+        ("docs", "docs", True),
+        ("shop/docs/index.md", "docs", True),
+        ("shop/docs/index.md", "/docs", False),
+        ("docs/index.md", "/docs", True),
+        ("docs/index.md", "docs/", True),
+        ("README.md", "*.md", True),
+        ("shop/templates/a.md", "*.md", True),
+        ("assets/raw/big.psd", "assets/raw/*", True),
+        ("shop/assets/raw/big.psd", "assets/raw/*", False),
+        ("shop/assets/raw", "*/assets/raw", True),
+        ("shop/models.py", "model*.py", True),
+        ("shop/testing.py", "test_*.py", False),
+        ("shop/Docs", "docs", False),
+    ],
+)
+def test_exclude_patterns(relative: str, pattern: str, matches: bool) -> None:
+    assert build.excluded(relative, [pattern]) is matches
+
+
+def test_a_link_to_a_parent_directory_is_not_followed(project: Path, lambda_setting: Any) -> None:
+    (project / "shop" / "loop").symlink_to(project)
+    (project / "linked").symlink_to(project / "mysite")
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"])
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert names == PROJECT_PACKAGED | own_source_names() | {
+        "linked/__init__.py",
+        "linked/settings.py",
+    }
