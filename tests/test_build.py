@@ -698,3 +698,34 @@ def test_a_link_to_a_parent_directory_is_not_followed(project: Path, lambda_sett
         "linked/__init__.py",
         "linked/settings.py",
     }
+
+
+def test_include_pattern_outside_the_project_is_an_error(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None, INCLUDE=["/etc/passwd"])
+
+    with pytest.raises(BuildError, match=r"INCLUDE'\] has the pattern '/etc/passwd'"):
+        build_package()
+
+
+def test_include_pattern_matching_nothing_is_reported(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None, INCLUDE=["nothing/*.txt"])
+    messages: list[str] = []
+
+    build_package(log=messages.append)
+
+    assert "Warning: DJANGO_LAMBDA['INCLUDE'] pattern 'nothing/*.txt' matches nothing." in messages
+
+
+def test_manifest_outside_the_project_is_reported(lambda_setting: Any, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere, {"staticfiles.json": "{}"})
+    lambda_setting(REQUIREMENTS=None, STATIC_MANIFEST_DIR=str(elsewhere))
+    messages: list[str] = []
+
+    names = zip_names(build_package(log=messages.append).zip_path)
+
+    assert "staticfiles.json" in names  # the project's own, at its root
+    assert any(
+        message.startswith(f"Warning: the static manifest {elsewhere / 'staticfiles.json'} is")
+        for message in messages
+    )
