@@ -7,8 +7,6 @@ Kong's aws-lambda plugin with ``awsgateway_compatible`` sends the same shape
 
 from __future__ import annotations
 
-from typing import Any
-
 from django_lambda.events import common
 
 
@@ -41,13 +39,7 @@ def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
 
 def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
     body, is_base64 = common.result_body(response, head=head)
-    single: dict[str, Any] = {}
-    multi: dict[str, list[str]] = {}
-    for name, values in common.grouped_headers(response).items():
-        if len(values) == 1:
-            single[name] = values[0]
-        else:
-            multi[name] = values
+    single, multi = common.split_headers(response)
     return {
         "statusCode": response.status,
         "headers": single,

@@ -194,11 +194,14 @@ _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def _quote(text: str) -> str:
-    return text if _PLAIN.fullmatch(text) else quote_plus(text)
+    # Most keys and values are plain ASCII words: no need to quote those.
+    if text.isalnum() and text.isascii():
+        return text
+    return quote_plus(text)
 
 
 def _requote(text: str) -> str:
-    if _PLAIN.fullmatch(text):
+    if (text.isalnum() and text.isascii()) or _PLAIN.fullmatch(text):
         return text
     # Byte-exact: decode the client's escapes, then encode every byte that needs it.
     return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
@@ -325,7 +328,9 @@ def finish_environ(
     front of the path). On any other host the BASE_PATH setting plays the
     same part for custom domains.
     """
-    environ["REQUEST_METHOD"] = required_str(method, "HTTP method").upper()
+    environ["REQUEST_METHOD"] = (
+        method if type(method) is str else required_str(method, "HTTP method")
+    ).upper()
     environ["QUERY_STRING"] = query
     environ["CONTENT_LENGTH"] = str(len(body))
     environ["wsgi.input"] = io.BytesIO(body)
@@ -336,9 +341,11 @@ def finish_environ(
         # Tool-made events (console test button, SAM) often have no Host header.
         host = domain if type(domain) is str and domain else "localhost"
         environ["HTTP_HOST"] = host
-    name, colon, port = host.rpartition(":")
-    if not colon or "]" in port:
-        name, port = host, ""
+    name, port = host, ""
+    if ":" in host:
+        name, _, port = host.rpartition(":")
+        if "]" in port:  # an IPv6 address without a port
+            name, port = host, ""
     environ["SERVER_NAME"] = name
     environ["SERVER_PORT"] = (
         environ.get("HTTP_X_FORWARDED_PORT") or port or ("443" if scheme == "https" else "80")
@@ -425,6 +432,21 @@ def grouped_headers(response: Response) -> dict[str, list[str]]:
     return grouped
 
 
+def split_headers(response: Response) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Response headers split into those sent once and those repeated (Set-Cookie)."""
+    single: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        value = value.strip()  # Django writes Set-Cookie values with a leading space
+        if name in single:
+            repeated[name] = [single.pop(name), value]
+        elif name in repeated:
+            repeated[name].append(value)
+        else:
+            single[name] = value
+    return single, repeated
+
+
 def _case_variant(name: str, n: int) -> str:
     # The n-th spelling of `name` with letters' case flipped by the bits of n.
     chars = []
@@ -444,11 +466,9 @@ def single_value_headers(response: Response) -> dict[str, str]:
     name (``Set-Cookie``, ``set-Cookie``, ...): names are case-insensitive on
     the wire and that is all such a source accepts. Other repeats join with ",".
     """
-    headers: dict[str, str] = {}
-    for name, values in grouped_headers(response).items():
-        if len(values) == 1:
-            headers[name] = values[0]
-        elif name.lower() == "set-cookie":
+    headers, repeated = split_headers(response)
+    for name, values in repeated.items():
+        if name.lower() == "set-cookie":
             for n, value in enumerate(values):
                 headers[_case_variant(name, n)] = value
         else:
