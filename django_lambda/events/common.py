@@ -2,7 +2,7 @@
 
 The source modules next to this one only say where their event keeps each
 piece and which response shape their caller expects; every rule lives here,
-once. The rules and the peer bugs behind them are in docs/DESIGN.md, "Event
+once. The rules and the peer bugs behind them are in DESIGN.md, "Event
 sources and the translation rules".
 """
 
