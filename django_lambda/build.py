@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from django_lambda.conf import lambda_settings
@@ -457,7 +457,12 @@ def remove_distributions(site: Path, names: Iterable[str]) -> list[str]:
         paths = _record_paths(site, dist_info)
         tops = {_top_level(path.relative_to(site).as_posix()) for path in paths}
         tops |= _top_level_names(dist_info)
-        tops = {top.removesuffix(".py") for top in tops if not top.endswith(".dist-info")}
+        # Import names: not the metadata, not the scripts pip put in bin/.
+        tops = {
+            top.removesuffix(".py")
+            for top in tops
+            if top != "bin" and not top.endswith(".dist-info")
+        }
         if canonical_name(name) not in wanted and not wanted & {canonical_name(t) for t in tops}:
             continue
         if not paths:
@@ -494,9 +499,15 @@ def _record_paths(site: Path, dist_info: Path) -> list[Path]:
         for row in csv.reader(rows):
             if not row:
                 continue
-            path = (site / row[0]).resolve()
-            # Scripts are recorded relative to a bin/ that --target moved; skip
-            # anything that does not land inside the install directory.
+            recorded = PurePosixPath(row[0])
+            if recorded.parts[:1] == ("..",):
+                # pip install --target records scripts as ../../bin/NAME, where
+                # they were before it moved them into <target>/bin.
+                inside = [part for part in recorded.parts if part != ".."]
+                if inside[:1] != ["bin"]:
+                    continue
+                recorded = PurePosixPath(*inside)
+            path = (site / recorded).resolve()
             if path.is_relative_to(site) and path != site and dist_info not in path.parents:
                 paths.append(path)
     return paths

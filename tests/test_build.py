@@ -85,7 +85,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "python-dateutil",
         files={"dateutil/__init__.py": "", "dateutil/tz/__init__.py": "# tz\n"},
     )
-    make_wheel(directory, "boto3", files={"boto3/__init__.py": "# boto3\n"})
+    make_wheel(
+        directory,
+        "boto3",
+        files={"boto3/__init__.py": "# boto3\n", "boto3-1.0.data/scripts/boto3-tool": "#!python\n"},
+    )
     return directory
 
 
@@ -247,6 +251,7 @@ def test_runtime_packages_stay_when_told(lambda_setting: Any) -> None:
         "dateutil/__init__.py",
         "dateutil/tz/__init__.py",
         "boto3/__init__.py",
+        "bin/boto3-tool",
     } <= names
     with zipfile.ZipFile(build_package().zip_path) as archive:
         assert archive.read("natpkg/__init__.py") == b"ARCH = 'x86_64'\n"
