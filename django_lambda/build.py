@@ -393,6 +393,9 @@ def _install_requirements(
     if process.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
         raise _pip_error(process, requirements=requirements, platform=platform, python=python)
+    for line in process.stdout.splitlines():
+        if line.startswith("Successfully installed"):
+            say(line)
 
     left_out = _runtime_packages_left_out()
     if left_out:
@@ -403,14 +406,12 @@ def _install_requirements(
                 + ", ".join(removed)
                 + ". Set DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own."
             )
-    fresh_zip = build_root / "requirements.zip.partial"
-    _write_zip(dict(_walk(fresh)), fresh_zip, cached={}, cache_zip=None)
     # The stamp goes first and comes back last, so an interrupted build never
     # pairs a stamp with an install it does not describe.
     stamp.unlink(missing_ok=True)
+    _write_zip(dict(_walk(fresh)), cache_zip, cached={}, cache_zip=None)
     shutil.rmtree(installed, ignore_errors=True)
     fresh.rename(installed)
-    os.replace(fresh_zip, cache_zip)
     stamp.write_text(key + "\n", encoding="utf-8")
     return installed, cache_zip, False
 
