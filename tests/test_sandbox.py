@@ -267,7 +267,8 @@ def create_function(info: sandbox.SandboxInfo, name: str, code: bytes) -> dict[s
         Code={"ZipFile": code},
         Environment={"Variables": {"GREETING": "hello"}},
     )
-    return lambda_client.publish_version(FunctionName=name)
+    version: dict[str, Any] = lambda_client.publish_version(FunctionName=name)
+    return version
 
 
 def test_the_deployed_package_comes_back_from_the_sandbox(
