@@ -143,12 +143,12 @@ def sha256_hex(sha256_base64: str) -> str:
     return base64.b64decode(sha256_base64).hex()
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
 def largest_packages(build: BuildResult) -> str:
-    return ", ".join(f"{name} ({_megabytes(size)})" for name, size in build.largest[:5])
+    return ", ".join(f"{name} ({megabytes(size)})" for name, size in build.largest[:5])
 
 
 @dataclass
@@ -173,9 +173,11 @@ class Deployer:
     failure anywhere before it leaves the alias on the old version.
     """
 
-    def __init__(self, *, log: Log | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, *, log: Log | None = None, sleep: Callable[[float], None] | None = None
+    ) -> None:
         self.log: Log = log or (lambda message: None)
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self.function_name: str = lambda_settings.FUNCTION_NAME
         self.alias: str = lambda_settings.ALIAS
         self._clients: dict[str, Any] = {}
@@ -317,8 +319,8 @@ class Deployer:
     def check_package(self, build: BuildResult) -> None:
         if build.zipped_size > DIRECT_UPLOAD_LIMIT and not lambda_settings.S3_BUCKET:
             raise DeployError(
-                f"The package is {_megabytes(build.zipped_size)} zipped, over Lambda's "
-                f"{_megabytes(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.\n"
+                f"The package is {megabytes(build.zipped_size)} zipped, over Lambda's "
+                f"{megabytes(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.\n"
                 f"Hint: set {SETTING_NAME}['S3_BUCKET'] to a bucket in the function's "
                 "region to upload through S3, or leave out some of the largest "
                 f"packages: {largest_packages(build)}.",
@@ -328,7 +330,7 @@ class Deployer:
     def code_location(self, build: BuildResult, progress: Progress | None) -> dict[str, Any]:
         """Code arguments for Create/UpdateFunction(Code): the bytes, or an S3 object."""
         if build.zipped_size <= DIRECT_UPLOAD_LIMIT:
-            self.log(f"Uploading {_megabytes(build.zipped_size)} directly to Lambda.")
+            self.log(f"Uploading {megabytes(build.zipped_size)} directly to Lambda.")
             return {"ZipFile": build.zip_path.read_bytes()}
         bucket = lambda_settings.S3_BUCKET
         # Named by content, so a retried deploy reuses an upload that completed.
@@ -350,7 +352,7 @@ class Deployer:
         from boto3.exceptions import S3UploadFailedError
         from botocore.exceptions import BotoCoreError, ClientError
 
-        self.log(f"Uploading {_megabytes(build.zipped_size)} to s3://{bucket}/{key}.")
+        self.log(f"Uploading {megabytes(build.zipped_size)} to s3://{bucket}/{key}.")
         sent = 0
 
         def callback(chunk: int) -> None:
