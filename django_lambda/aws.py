@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,6 +140,22 @@ def _managed(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def settings_module() -> str:
+    """The settings module this process runs with, which the function will run with too."""
+    from django.conf import settings
+
+    # override_settings hides SETTINGS_MODULE (it reads None), the environment does not.
+    module = os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE
+    if not module:
+        raise DeployError(
+            "Cannot tell which settings module the function should use.\n"
+            "Hint: run through manage.py, or set DJANGO_SETTINGS_MODULE, or put it in "
+            f"{SETTING_NAME}['ENVIRONMENT'].",
+            code="NoSettingsModule",
+        )
+    return str(module)
+
+
 def sha256_hex(sha256_base64: str) -> str:
     return base64.b64decode(sha256_base64).hex()
 
@@ -263,10 +280,8 @@ class Deployer:
 
     def desired_configuration(self) -> dict[str, Any]:
         """UpdateFunctionConfiguration arguments for the current settings."""
-        from django.conf import settings
-
         environment = {
-            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+            "DJANGO_SETTINGS_MODULE": settings_module(),
             **lambda_settings.ENVIRONMENT,
         }
         vpc = lambda_settings.VPC or {}
@@ -590,16 +605,41 @@ class Deployer:
                 break
             kwargs["NextToken"] = page["NextToken"]
         alias_arn = self.alias_arn()
-        # Quick create: one Lambda proxy integration (payload 2.0), a $default
-        # route and an auto-deployed $default stage.
+        # What quick create (create_api with Target) makes, spelled out: moto
+        # ignores Target, and this way each part's failure names itself.
         api = self.call(
             "apigatewayv2",
             "create_api",
             resource,
             Name=name,
             ProtocolType="HTTP",
-            Target=alias_arn,
             Tags=dict(lambda_settings.TAGS),
+        )
+        api_id = api["ApiId"]
+        integration = self.call(
+            "apigatewayv2",
+            "create_integration",
+            resource,
+            ApiId=api_id,
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=alias_arn,
+            PayloadFormatVersion="2.0",
+        )
+        self.call(
+            "apigatewayv2",
+            "create_route",
+            resource,
+            ApiId=api_id,
+            RouteKey="$default",
+            Target=f"integrations/{integration['IntegrationId']}",
+        )
+        self.call(
+            "apigatewayv2",
+            "create_stage",
+            resource,
+            ApiId=api_id,
+            StageName="$default",
+            AutoDeploy=True,
         )
         _, partition, _, region, account, *_ = alias_arn.split(":")
         self.call(
@@ -608,10 +648,10 @@ class Deployer:
             self.alias_resource,
             FunctionName=self.function_name,
             Qualifier=self.alias,
-            StatementId=f"django-lambda-http-api-{api['ApiId']}",
+            StatementId=f"django-lambda-http-api-{api_id}",
             Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:{partition}:execute-api:{region}:{account}:{api['ApiId']}/*",
+            SourceArn=f"arn:{partition}:execute-api:{region}:{account}:{api_id}/*",
         )
         self.log(f"Created {resource}.")
         return str(api["ApiEndpoint"])

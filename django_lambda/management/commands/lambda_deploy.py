@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.core.checks import Error
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -122,7 +121,7 @@ class Command(BaseCommand):
         with self.step(1, "check"):
             # Raises SystemCheckError (a CommandError) on any error.
             self.check(display_num_errors=self.verbosity >= 2)
-            errors = [e for e in checks.check_deploy_settings() if e.level >= Error.level]
+            errors = [e for e in checks.check_deploy_settings() if e.is_serious()]
             if errors:
                 raise CommandError(
                     "Fix these settings before deploying:\n"
