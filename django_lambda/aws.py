@@ -49,7 +49,9 @@ def client(service_name: str) -> Any:
     """
     import boto3
 
-    return boto3.session.Session().client(
+    # Typed as Any: the stubs only accept literal service names.
+    session: Any = boto3.session.Session()
+    return session.client(
         service_name,
         region_name=lambda_settings.REGION,
         endpoint_url=lambda_settings.ENDPOINT_URL,
