@@ -282,10 +282,9 @@ class Deployer:
 
     def desired_configuration(self) -> dict[str, Any]:
         """UpdateFunctionConfiguration arguments for the current settings."""
-        environment = {
-            "DJANGO_SETTINGS_MODULE": settings_module(),
-            **lambda_settings.ENVIRONMENT,
-        }
+        environment = dict(lambda_settings.ENVIRONMENT)
+        if "DJANGO_SETTINGS_MODULE" not in environment:
+            environment["DJANGO_SETTINGS_MODULE"] = settings_module()
         vpc = lambda_settings.VPC or {}
         return {
             "FunctionName": self.function_name,

@@ -428,3 +428,58 @@ def test_failure_leaves_traffic_on_old_version(
             FunctionName="site", Name="live"
         )
         assert alias["FunctionVersion"] == "1"
+
+
+def test_create_sends_every_setting(stubbed: Stubber, fake_build: FakeBuild) -> None:
+    layer = "arn:aws:lambda:us-east-1:123456789012:layer:deps:4"
+    setting = {
+        **SETTING,
+        "RUNTIME": "python3.12",
+        "ARCHITECTURE": "arm64",
+        "MEMORY_SIZE": 2048,
+        "TIMEOUT": 60,
+        "ENVIRONMENT": {"DJANGO_SETTINGS_MODULE": "site.settings.prod", "MODE": "prod"},
+        "SNAPSTART": True,
+        "VPC": {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]},
+        "LAYERS": [layer],
+        "TAGS": {"project": "site"},
+        "HTTP": None,
+    }
+    stubbed.add_client_error(
+        "get_function_configuration", service_error_code="ResourceNotFoundException"
+    )
+    stubbed.add_response(
+        "create_function",
+        configuration(State="Pending"),
+        {
+            "FunctionName": "site",
+            "Role": ROLE,
+            "Handler": "django_lambda.handler.lambda_handler",
+            "Runtime": "python3.12",
+            "MemorySize": 2048,
+            "Timeout": 60,
+            "Environment": {
+                "Variables": {"DJANGO_SETTINGS_MODULE": "site.settings.prod", "MODE": "prod"}
+            },
+            "Layers": [layer],
+            "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+            "SnapStart": {"ApplyOn": "PublishedVersions"},
+            "Code": {"ZipFile": fake_build(output=None).zip_path.read_bytes()},
+            "Architectures": ["arm64"],
+            "PackageType": "Zip",
+            "Publish": False,
+            "Tags": {"project": "site"},
+        },
+    )
+    # Pending until Lambda has set the function up (ENIs for the VPC, ...).
+    stubbed.add_response("get_function_configuration", configuration(State="Pending"))
+    stubbed.add_response("get_function_configuration", configuration())
+
+    # The publish step then finds no queued answer; the upload is what is checked.
+    with (
+        override_settings(DJANGO_LAMBDA=setting),
+        pytest.raises(CommandError, match=r"^\[5/6\] publish failed"),
+    ):
+        deploy("--skip-static")
+
+    stubbed.assert_no_pending_responses()
