@@ -102,10 +102,13 @@ def _hint(code: str, operation: str, message: str) -> str:
     return ""
 
 
-def _error_code(exc: Exception) -> str:
+def _error_code(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", "Unknown"))
+    # boto3's S3UploadFailedError is raised while handling the ClientError.
+    if exc.__context__ is not None:
+        return _error_code(exc.__context__)
     return type(exc).__name__
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 from django.core.management.base import CommandError
 from django.test import override_settings
 from moto import mock_aws
@@ -408,3 +409,56 @@ def test_build_error_names_step(site: dict[str, Any], monkeypatch: pytest.Monkey
 def test_rollback_and_build_only_conflict(site: dict[str, Any]) -> None:
     with pytest.raises(CommandError, match="cannot be combined"):
         deploy("--rollback", "--build-only")
+
+
+def test_s3_upload_failure_names_bucket_and_code(
+    site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+
+    with (
+        override_settings(DJANGO_LAMBDA={**site, "S3_BUCKET": "no-such-bucket"}),
+        pytest.raises(CommandError) as raised,
+    ):
+        deploy("--skip-static")
+
+    message = str(raised.value)
+    assert message.startswith(
+        "[4/6] upload failed: head_object on s3://no-such-bucket/django-lambda/site/"
+    )
+    assert "failed (NoSuchBucket)" in message
+    assert "Hint: It does not exist in us-east-1." in message
+    with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
+        lambda_client().get_function(FunctionName="site")
+
+
+def test_dry_run_rollback_without_alias_is_an_error(site: dict[str, Any]) -> None:
+    with pytest.raises(CommandError, match=r"There is no alias 'live' to roll back\."):
+        deploy("--rollback", "--dry-run")
+
+
+def test_s3_put_failure_names_object_and_code(
+    site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    real_client = aws.client
+    monkeypatch.setattr(aws, "client", lambda name: s3 if name == "s3" else real_client(name))
+
+    with (
+        override_settings(DJANGO_LAMBDA={**site, "S3_BUCKET": "site-deploys"}),
+        Stubber(s3) as stubber,
+        pytest.raises(CommandError) as raised,
+    ):
+        stubber.add_client_error("head_object", service_error_code="404", http_status_code=404)
+        stubber.add_client_error(
+            "put_object", service_error_code="AccessDenied", http_status_code=403
+        )
+        deploy("--skip-static")
+
+    message = str(raised.value)
+    assert message.startswith(
+        "[4/6] upload failed: upload_file on s3://site-deploys/django-lambda/site/"
+    )
+    assert "failed (AccessDenied)" in message
+    assert "Hint: The deploying identity may not call upload_file." in message

@@ -223,6 +223,8 @@ class Command(BaseCommand):
         with self.step(1, "rollback"):
             if self.dry_run:
                 current = self.deployer.alias_version()
+                if current is None:
+                    raise CommandError(f"There is no alias {self.deployer.alias!r} to roll back.")
                 target = version or "the previous version"
                 self.detail(
                     f"Pretending to move alias {self.deployer.alias!r} from version "
