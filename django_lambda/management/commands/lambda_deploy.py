@@ -109,9 +109,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             yield
-        except aws.DeployError as exc:
-            raise CommandError(f"{label} failed: {exc}") from exc
-        except build.BuildError as exc:
+        except (aws.DeployError, build.BuildError) as exc:
             raise CommandError(f"{label} failed: {exc}") from exc
         self.log(self.style.SUCCESS(f"{label} ... {time.monotonic() - started:.1f}s"))
 
