@@ -107,8 +107,9 @@ def _error_code(exc: BaseException) -> str:
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", "Unknown"))
     # boto3's S3UploadFailedError is raised while handling the ClientError.
-    if exc.__context__ is not None:
-        return _error_code(exc.__context__)
+    context = getattr(exc.__context__, "response", None)
+    if isinstance(context, dict):
+        return str(context.get("Error", {}).get("Code", "Unknown"))
     return type(exc).__name__
 
 
