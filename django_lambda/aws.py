@@ -196,11 +196,8 @@ class Deployer:
     failure anywhere before it leaves the alias on the old version.
     """
 
-    def __init__(
-        self, *, log: Log | None = None, sleep: Callable[[float], None] | None = None
-    ) -> None:
+    def __init__(self, *, log: Log | None = None) -> None:
         self.log: Log = log or (lambda message: None)
-        self.sleep = sleep or time.sleep
         self.function_name: str = lambda_settings.FUNCTION_NAME
         self.alias: str = lambda_settings.ALIAS
         self._clients: dict[str, Any] = {}
@@ -225,7 +222,7 @@ class Deployer:
                 code = _error_code(exc)
                 if code in RETRYABLE_CODES and delay is not None:
                     self.log(f"{code} from {operation}; retry {attempt + 1} in {delay:g}s")
-                    self.sleep(delay)
+                    time.sleep(delay)
                     continue
                 raise explain(exc, operation=operation, resource=resource) from exc
             except BotoCoreError as exc:
@@ -328,7 +325,7 @@ class Deployer:
                 )
             if state == "Active" and update == "Successful":
                 return config
-            self.sleep(POLL_INTERVAL)
+            time.sleep(POLL_INTERVAL)
         raise DeployError(
             f"{resource} was still not ready after {POLL_ATTEMPTS * POLL_INTERVAL:g}s.",
             code="Timeout",

@@ -93,6 +93,10 @@ def test_first_deploy_creates_function_version_alias_and_url(site: dict[str, Any
         assert f"[{number}/6] {name} ... " in output
     assert "Creating function 'site'." in output
     assert "Created alias 'live' on version 1." in output
+    assert (
+        "Deployed 'site' (created the function; published version 1): 'live' on version 1."
+        in output
+    )
     assert f"URL: {url['FunctionUrl']}" in output
 
 
@@ -105,6 +109,7 @@ def test_second_deploy_of_same_zip_uploads_nothing(site: dict[str, Any]) -> None
     assert f"Code unchanged (CodeSha256 {sha}); skipping the upload." in output
     assert "Uploading" not in output
     assert "Updating configuration" not in output
+    assert "Deployed 'site' (nothing changed): 'live' on version 1." in output
     assert published() == ["1"]
     assert alias_version() == "1"
     # The URL is printed every time, created once.
@@ -124,6 +129,10 @@ def test_changed_zip_publishes_version_2_and_moves_alias(
     assert published() == ["1", "2"]
     assert alias_version() == "2"
     assert "Moved alias 'live' from version 1 to 2." in output
+    assert (
+        "Deployed 'site' (uploaded the code; published version 2): "
+        "'live' moved from version 1 to 2." in output
+    )
     code = lambda_client().get_function_configuration(FunctionName="site", Qualifier="2")
     assert code["CodeSha256"] == fake_build(output=None).sha256
 
@@ -139,6 +148,7 @@ def test_changed_setting_updates_configuration_and_publishes(
         output = deploy("--skip-static")
 
     assert "Updating configuration: MemorySize, Environment." in output
+    assert "Deployed 'site' (updated MemorySize, Environment; published version 2)" in output
     assert "Code unchanged" in output
     version_2 = lambda_client().get_function_configuration(FunctionName="site", Qualifier="2")
     assert version_2["MemorySize"] == 1024

@@ -206,12 +206,23 @@ class Command(BaseCommand):
 
     def report(self, deployment: aws.Deployment) -> None:
         alias = self.deployer.alias
+        done = [
+            "created the function" if deployment.created else "",
+            "uploaded the code" if deployment.code_uploaded and not deployment.created else "",
+            "updated " + ", ".join(deployment.changed_settings)
+            if deployment.changed_settings
+            else "",
+            f"published version {deployment.version}" if deployment.published else "",
+        ]
         if deployment.previous_version and deployment.previous_version != deployment.version:
             moved = f"moved from version {deployment.previous_version} to {deployment.version}"
         else:
             moved = f"on version {deployment.version}"
+        summary = "; ".join(part for part in done if part) or "nothing changed"
         self.log(
-            self.style.SUCCESS(f"Deployed {self.deployer.function_name!r}: {alias!r} {moved}.")
+            self.style.SUCCESS(
+                f"Deployed {self.deployer.function_name!r} ({summary}): {alias!r} {moved}."
+            )
         )
         if deployment.url:
             self.log(f"URL: {deployment.url}")
