@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +45,7 @@ def role_arn() -> Iterator[str]:
 def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
     fake = FakeBuild(tmp_path)
     monkeypatch.setattr(build, "build_package", fake, raising=False)
-    monkeypatch.setattr(aws.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
     return fake
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from django.test import override_settings
 from moto import mock_aws
 
 from django_lambda import aws, build
+from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy
 
 ROLE = "arn:aws:iam::123456789012:role/site-lambda"
@@ -27,7 +29,7 @@ SETTING = {"FUNCTION_NAME": "site", "ROLE_ARN": ROLE, "REGION": "us-east-1"}
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
-    monkeypatch.setattr(aws.time, "sleep", recorded.append)
+    monkeypatch.setattr(time, "sleep", recorded.append)
     return recorded
 
 
@@ -55,7 +57,7 @@ def configuration(
     return {
         "FunctionName": "site",
         "FunctionArn": FUNCTION_ARN if version == "$LATEST" else f"{FUNCTION_ARN}:{version}",
-        "Runtime": aws.lambda_settings.runtime,
+        "Runtime": lambda_settings.runtime,
         "Role": ROLE,
         "Handler": aws.HANDLER,
         "CodeSha256": sha,
