@@ -473,3 +473,24 @@ def test_s3_put_failure_names_object_and_code(
     )
     assert "failed (AccessDenied)" in message
     assert "Hint: The deploying identity may not call upload_file." in message
+
+
+def test_s3_object_already_uploaded_is_reused(
+    site: dict[str, Any], fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As after a deploy that uploaded to S3 and then failed.
+    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    result = fake_build(output=None)
+    key = f"django-lambda/site/{aws.sha256_hex(result.sha256)}.zip"
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="site-deploys")
+    s3.put_object(Bucket="site-deploys", Key=key, Body=result.zip_path.read_bytes())
+
+    with override_settings(DJANGO_LAMBDA={**site, "S3_BUCKET": "site-deploys"}):
+        output = deploy("--skip-static")
+
+    assert f"s3://site-deploys/{key} is already uploaded." in output
+    assert "Uploading" not in output
+    assert lambda_client().get_function_configuration(FunctionName="site")["CodeSha256"] == (
+        result.sha256
+    )
