@@ -117,8 +117,8 @@ class Command(BaseCommand):
 
     def run_checks(self) -> None:
         with self.step(1, "check"):
-            # Raises SystemCheckError (a CommandError) on any error.
-            self.check(display_num_errors=self.verbosity >= 2)
+            # Raises SystemCheckError (a CommandError) on any error; warnings only print.
+            self.check(display_num_errors=self.verbosity >= 2, include_deployment_checks=True)
             errors = [e for e in checks.check_deploy_settings() if e.is_serious()]
             if errors:
                 raise CommandError(
