@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import time
 import zipfile
@@ -494,3 +496,35 @@ def test_s3_object_already_uploaded_is_reused(
     assert lambda_client().get_function_configuration(FunctionName="site")["CodeSha256"] == (
         result.sha256
     )
+
+
+def test_real_build_deploys_its_zip(role_arn: str, tmp_path: Path) -> None:
+    """The real build_package (empty requirements: pip needs no network) feeding the deploy."""
+    project = tmp_path / "project"
+    (project / "mysite").mkdir(parents=True)
+    (project / "manage.py").write_text("")
+    (project / "mysite" / "__init__.py").write_text("")
+    (project / "mysite" / "views.py").write_text("def home(request): ...\n")
+    (project / "requirements.txt").write_text("")
+    setting = {
+        "FUNCTION_NAME": "site",
+        "ROLE_ARN": role_arn,
+        "REGION": "us-east-1",
+        "PROJECT_DIR": str(project),
+    }
+
+    with override_settings(DJANGO_LAMBDA=setting):
+        first = deploy("--skip-static")
+        second = deploy("--skip-static")
+
+    zip_path = project / ".lambda" / "package.zip"
+    names = zipfile.ZipFile(zip_path).namelist()
+    assert "mysite/views.py" in names
+    assert "django_lambda/handler.py" in names
+    config = lambda_client().get_function_configuration(FunctionName="site", Qualifier="1")
+    expected_sha = base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
+    assert config["CodeSha256"] == expected_sha
+    assert f"CodeSha256 {expected_sha}" in first
+    # The same project builds the same bytes, so the second deploy uploads nothing.
+    assert f"Code unchanged (CodeSha256 {expected_sha}); skipping the upload." in second
+    assert published() == ["1"]
