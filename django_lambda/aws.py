@@ -7,12 +7,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django_lambda.build import BuildResult, format_largest, format_size
 from django_lambda.conf import SETTING_NAME, lambda_settings
-
-if TYPE_CHECKING:
-    from django_lambda.build import BuildResult
 
 HANDLER = "django_lambda.handler.lambda_handler"
 
@@ -164,14 +162,6 @@ def settings_module() -> str:
 
 def sha256_hex(sha256_base64: str) -> str:
     return base64.b64decode(sha256_base64).hex()
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
-
-
-def largest_packages(build: BuildResult) -> str:
-    return ", ".join(f"{name} ({megabytes(size)})" for name, size in build.largest[:5])
 
 
 @dataclass
@@ -336,18 +326,18 @@ class Deployer:
     def check_package(self, build: BuildResult) -> None:
         if build.zipped_size > DIRECT_UPLOAD_LIMIT and not lambda_settings.S3_BUCKET:
             raise DeployError(
-                f"The package is {megabytes(build.zipped_size)} zipped, over Lambda's "
-                f"{megabytes(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.\n"
+                f"The package is {format_size(build.zipped_size)} zipped, over Lambda's "
+                f"{format_size(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.\n"
                 f"Hint: set {SETTING_NAME}['S3_BUCKET'] to a bucket in the function's "
                 "region to upload through S3, or leave out some of the largest "
-                f"packages: {largest_packages(build)}.",
+                f"packages: {format_largest(build.largest)}.",
                 code="PackageTooLarge",
             )
 
     def code_location(self, build: BuildResult, progress: Progress | None) -> dict[str, Any]:
         """Code arguments for Create/UpdateFunction(Code): the bytes, or an S3 object."""
         if build.zipped_size <= DIRECT_UPLOAD_LIMIT:
-            self.log(f"Uploading {megabytes(build.zipped_size)} directly to Lambda.")
+            self.log(f"Uploading {format_size(build.zipped_size)} directly to Lambda.")
             return {"ZipFile": build.zip_path.read_bytes()}
         bucket = lambda_settings.S3_BUCKET
         # Named by content, so a retried deploy reuses an upload that completed.
@@ -369,7 +359,7 @@ class Deployer:
         from boto3.exceptions import S3UploadFailedError
         from botocore.exceptions import BotoCoreError, ClientError
 
-        self.log(f"Uploading {megabytes(build.zipped_size)} to s3://{bucket}/{key}.")
+        self.log(f"Uploading {format_size(build.zipped_size)} to s3://{bucket}/{key}.")
         sent = 0
 
         def callback(chunk: int) -> None:

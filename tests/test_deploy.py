@@ -404,7 +404,7 @@ def test_large_package_without_bucket_names_fix_and_largest(
     message = str(raised.value)
     assert message.startswith("[4/6] upload failed: The package is")
     assert "set DJANGO_LAMBDA['S3_BUCKET']" in message
-    assert "django (8.6 MB)" in message
+    assert "django 8.6 MB" in message
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
         lambda_client().get_function(FunctionName="site")
 

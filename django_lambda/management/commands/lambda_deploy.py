@@ -157,12 +157,7 @@ class Command(BaseCommand):
                 return None
             # Looked up on the module at call time, so tests can replace it.
             result = build.build_package(output=Path(output) if output else None, log=self.detail)
-            self.detail(
-                f"{result.zip_path}: {aws.megabytes(result.zipped_size)} zipped, "
-                f"{aws.megabytes(result.unzipped_size)} unzipped, CodeSha256 {result.sha256}"
-            )
-            if result.largest:
-                self.detail(f"Largest: {aws.largest_packages(result)}")
+            self.detail(f"CodeSha256 {result.sha256}")
         return result
 
     def run_deploy(self, *, skip_static: bool) -> None:
