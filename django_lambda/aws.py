@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
 from collections.abc import Callable
@@ -530,15 +531,42 @@ class Deployer:
         )
         return str(alias["AliasArn"])
 
-    def expose(self) -> str | None:
-        """Create the Function URL or HTTP API on the alias if missing; return its URL."""
+    def expose(self, *, create: bool = True) -> str | None:
+        """The URL of the Function URL or HTTP API on the alias, created if missing.
+
+        The invoke permissions are checked on every deploy, so a deploy that
+        failed between creating the endpoint and granting them heals on rerun.
+        With ``create=False`` (rollback, dry run) nothing is written.
+        """
         if lambda_settings.HTTP == "function_url":
-            return self.function_url()
+            return self.function_url(create=create)
         if lambda_settings.HTTP == "http_api":
-            return self.http_api()
+            return self.http_api(create=create)
         return None
 
-    def function_url(self) -> str:
+    def ensure_permission(self, statement_id: str, **statement: Any) -> None:
+        """Add a statement to the alias's resource policy unless it is there already."""
+        policy = self._missing(
+            "lambda",
+            "get_policy",
+            self.alias_resource,
+            FunctionName=self.function_name,
+            Qualifier=self.alias,
+        )
+        existing = json.loads(policy["Policy"])["Statement"] if policy else []
+        if any(s.get("Sid") == statement_id for s in existing):
+            return
+        self.call(
+            "lambda",
+            "add_permission",
+            self.alias_resource,
+            FunctionName=self.function_name,
+            Qualifier=self.alias,
+            StatementId=statement_id,
+            **statement,
+        )
+
+    def function_url(self, *, create: bool = True) -> str | None:
         existing = self._missing(
             "lambda",
             "get_function_url_config",
@@ -546,73 +574,83 @@ class Deployer:
             FunctionName=self.function_name,
             Qualifier=self.alias,
         )
-        if existing is not None:
-            return str(existing["FunctionUrl"])
-        created = self.call(
-            "lambda",
-            "create_function_url_config",
-            self.alias_resource,
-            FunctionName=self.function_name,
-            Qualifier=self.alias,
-            AuthType="NONE",
-        )
+        if not create:
+            return None if existing is None else str(existing["FunctionUrl"])
+        if existing is None:
+            existing = self.call(
+                "lambda",
+                "create_function_url_config",
+                self.alias_resource,
+                FunctionName=self.function_name,
+                Qualifier=self.alias,
+                AuthType="NONE",
+            )
+            self.log("Created the Function URL.")
         # A public URL needs both statements since October 2025:
         # https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
-        self.call(
-            "lambda",
-            "add_permission",
-            self.alias_resource,
-            FunctionName=self.function_name,
-            Qualifier=self.alias,
-            StatementId="django-lambda-function-url",
+        self.ensure_permission(
+            "django-lambda-function-url",
             Action="lambda:InvokeFunctionUrl",
             Principal="*",
             FunctionUrlAuthType="NONE",
         )
-        self.call(
-            "lambda",
-            "add_permission",
-            self.alias_resource,
-            FunctionName=self.function_name,
-            Qualifier=self.alias,
-            StatementId="django-lambda-function-url-invoke",
+        self.ensure_permission(
+            "django-lambda-function-url-invoke",
             Action="lambda:InvokeFunction",
             Principal="*",
             InvokedViaFunctionUrl=True,
         )
-        self.log("Created the Function URL.")
-        return str(created["FunctionUrl"])
+        return str(existing["FunctionUrl"])
 
-    def http_api(self) -> str:
-        """The HTTP API named after the function, made by quick create on first deploy."""
-        name = self.function_name
-        resource = f"HTTP API {name!r}"
+    def find_http_api(self) -> dict[str, Any] | None:
+        """The HTTP API named after the function, if there is one."""
         kwargs: dict[str, Any] = {}
         while True:
-            page = self.call("apigatewayv2", "get_apis", resource, **kwargs)
+            page = self.call(
+                "apigatewayv2", "get_apis", f"HTTP API {self.function_name!r}", **kwargs
+            )
             for api in page.get("Items", []):
-                if api.get("Name") == name and api.get("ProtocolType") == "HTTP":
-                    return str(api["ApiEndpoint"])
+                if api.get("Name") == self.function_name and api.get("ProtocolType") == "HTTP":
+                    return dict(api)
             if not page.get("NextToken"):
-                break
+                return None
             kwargs["NextToken"] = page["NextToken"]
+
+    def http_api(self, *, create: bool = True) -> str | None:
+        """The HTTP API named after the function: a $default route to the alias."""
+        api = self.find_http_api()
+        if not create:
+            return None if api is None else str(api["ApiEndpoint"])
         alias_arn = self.alias_arn()
+        if api is None:
+            api = self.create_http_api(alias_arn)
+        _, partition, _, region, account, *_ = alias_arn.split(":")
+        api_id = api["ApiId"]
+        self.ensure_permission(
+            f"django-lambda-http-api-{api_id}",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:{partition}:execute-api:{region}:{account}:{api_id}/*",
+        )
+        return str(api["ApiEndpoint"])
+
+    def create_http_api(self, alias_arn: str) -> dict[str, Any]:
         # What quick create (create_api with Target) makes, spelled out: moto
         # ignores Target, and this way each part's failure names itself.
-        api = self.call(
+        resource = f"HTTP API {self.function_name!r}"
+        api: dict[str, Any] = self.call(
             "apigatewayv2",
             "create_api",
             resource,
-            Name=name,
+            Name=self.function_name,
             ProtocolType="HTTP",
             Tags=dict(lambda_settings.TAGS),
         )
-        api_id = api["ApiId"]
         integration = self.call(
             "apigatewayv2",
             "create_integration",
             resource,
-            ApiId=api_id,
+            ApiId=api["ApiId"],
             IntegrationType="AWS_PROXY",
             IntegrationUri=alias_arn,
             PayloadFormatVersion="2.0",
@@ -621,7 +659,7 @@ class Deployer:
             "apigatewayv2",
             "create_route",
             resource,
-            ApiId=api_id,
+            ApiId=api["ApiId"],
             RouteKey="$default",
             Target=f"integrations/{integration['IntegrationId']}",
         )
@@ -629,42 +667,12 @@ class Deployer:
             "apigatewayv2",
             "create_stage",
             resource,
-            ApiId=api_id,
+            ApiId=api["ApiId"],
             StageName="$default",
             AutoDeploy=True,
         )
-        _, partition, _, region, account, *_ = alias_arn.split(":")
-        self.call(
-            "lambda",
-            "add_permission",
-            self.alias_resource,
-            FunctionName=self.function_name,
-            Qualifier=self.alias,
-            StatementId=f"django-lambda-http-api-{api_id}",
-            Action="lambda:InvokeFunction",
-            Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:{partition}:execute-api:{region}:{account}:{api_id}/*",
-        )
         self.log(f"Created {resource}.")
-        return str(api["ApiEndpoint"])
-
-    def current_url(self) -> str | None:
-        """The URL if it exists, without creating anything (rollback, dry run)."""
-        if lambda_settings.HTTP == "function_url":
-            existing = self._missing(
-                "lambda",
-                "get_function_url_config",
-                self.alias_resource,
-                FunctionName=self.function_name,
-                Qualifier=self.alias,
-            )
-            return None if existing is None else str(existing["FunctionUrl"])
-        if lambda_settings.HTTP == "http_api":
-            page = self.call("apigatewayv2", "get_apis", f"HTTP API {self.function_name!r}")
-            for api in page.get("Items", []):
-                if api.get("Name") == self.function_name:
-                    return str(api["ApiEndpoint"])
-        return None
+        return api
 
     # -- rollback ---------------------------------------------------------
 

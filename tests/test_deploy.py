@@ -121,6 +121,23 @@ def test_second_deploy_of_same_zip_uploads_nothing(site: dict[str, Any]) -> None
     assert "Created the Function URL." not in output
 
 
+def test_missing_url_permission_is_restored(site: dict[str, Any]) -> None:
+    # As after a deploy that created the URL and then failed to grant access.
+    deploy("--skip-static")
+    client = lambda_client()
+    client.remove_permission(
+        FunctionName="site", Qualifier="live", StatementId="django-lambda-function-url-invoke"
+    )
+
+    deploy("--skip-static")
+
+    policy = json.loads(client.get_policy(FunctionName="site", Qualifier="live")["Policy"])
+    assert sorted(s["Sid"] for s in policy["Statement"]) == [
+        "django-lambda-function-url",
+        "django-lambda-function-url-invoke",
+    ]
+
+
 def test_changed_zip_publishes_version_2_and_moves_alias(
     site: dict[str, Any], fake_build: FakeBuild
 ) -> None:

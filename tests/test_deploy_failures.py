@@ -264,6 +264,12 @@ def test_conflict_is_retried_then_succeeds(
             "LastModifiedTime": "2026-01-01T00:00:00Z",
         },
     )
+    statements = [
+        {"Sid": "django-lambda-function-url"},
+        {"Sid": "django-lambda-function-url-invoke"},
+    ]
+    stubbed.add_response("get_policy", {"Policy": json.dumps({"Statement": statements})})
+    stubbed.add_response("get_policy", {"Policy": json.dumps({"Statement": statements})})
 
     output = deploy("--skip-static")
 

@@ -193,7 +193,7 @@ class Command(BaseCommand):
         with self.step(6, "route"):
             where = f" (now on version {current})" if current else ""
             self.detail(f"Pretending to move alias {deployer.alias!r}{where} to it.")
-            url = None if deployed is None else deployer.current_url()
+            url = None if deployed is None else deployer.expose(create=False)
             if url:
                 self.detail(f"URL: {url}")
             elif lambda_settings.HTTP:
@@ -236,7 +236,7 @@ class Command(BaseCommand):
                 )
                 return
             old, new = self.deployer.rollback(version)
-            url = self.deployer.current_url()
+            url = self.deployer.expose(create=False)
         self.log(
             self.style.SUCCESS(
                 f"Rolled back {self.deployer.function_name!r}: {self.deployer.alias!r} moved "
