@@ -211,7 +211,9 @@ class Deployer:
                 return method(**kwargs)
             except ClientError as exc:
                 code = _error_code(exc)
-                if code in RETRYABLE_CODES and delay is not None:
+                # The same code also means "already exists", which waiting cannot fix.
+                exists = "already exist" in str(exc)
+                if code in RETRYABLE_CODES and not exists and delay is not None:
                     self.log(f"{code} from {operation}; retry {attempt + 1} in {delay:g}s")
                     time.sleep(delay)
                     continue

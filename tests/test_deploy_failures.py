@@ -491,3 +491,24 @@ def test_create_sends_every_setting(stubbed: Stubber, fake_build: FakeBuild) -> 
         deploy("--skip-static")
 
     stubbed.assert_no_pending_responses()
+
+
+def test_conflict_already_exists_is_not_retried(
+    stubbed: Stubber, fake_build: FakeBuild, sleeps: list[float]
+) -> None:
+    stubbed.add_client_error(
+        "get_function_configuration",
+        service_error_code="ResourceNotFoundException",
+        http_status_code=404,
+    )
+    stubbed.add_client_error(
+        "create_function",
+        service_error_code="ResourceConflictException",
+        service_message="Function already exist: site",
+        http_status_code=409,
+    )
+
+    with pytest.raises(CommandError, match=r"\(ResourceConflictException\)"):
+        deploy("--skip-static")
+
+    assert sleeps == []
