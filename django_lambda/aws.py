@@ -92,6 +92,8 @@ def _hint(code: str, operation: str, message: str) -> str:
         )
     if code in {"ResourceNotFoundException", "NoSuchBucket", "404"}:
         return f"It does not exist in {region}. Check {SETTING_NAME}['REGION'] and the name."
+    if code == "ResourceConflictException" and "already exist" in message:
+        return "Something else (another deploy?) created it meanwhile; deploy again."
     if code in RETRYABLE_CODES:
         return "AWS kept refusing while another update ran or under throttling; deploy again."
     if code == "CodeStorageExceededException":

@@ -508,7 +508,9 @@ def test_conflict_already_exists_is_not_retried(
         http_status_code=409,
     )
 
-    with pytest.raises(CommandError, match=r"\(ResourceConflictException\)"):
+    with pytest.raises(CommandError) as raised:
         deploy("--skip-static")
 
     assert sleeps == []
+    assert "(ResourceConflictException)" in str(raised.value)
+    assert "Hint: Something else (another deploy?) created it meanwhile" in str(raised.value)
