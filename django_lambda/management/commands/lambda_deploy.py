@@ -44,7 +44,7 @@ class Command(BaseCommand):
             const="",
             default=None,
             metavar="PATH",
-            help="Stop after building the zip; copy it to PATH if given.",
+            help="Stop after building the zip; write it to PATH if given.",
         )
         parser.add_argument(
             "--rollback",
