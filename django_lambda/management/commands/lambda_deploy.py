@@ -187,10 +187,10 @@ class Command(BaseCommand):
                     f"Pretending to update function {name!r}: its configuration where it "
                     "changed, its code unless CodeSha256 is unchanged."
                 )
-        current = None if deployed is None else deployer.alias_version()
         with self.step(5, "publish"):
             self.detail(f"Pretending to publish a new version of {name!r}.")
         with self.step(6, "route"):
+            current = None if deployed is None else deployer.alias_version()
             where = f" (now on version {current})" if current else ""
             self.detail(f"Pretending to move alias {deployer.alias!r}{where} to it.")
             url = None if deployed is None else deployer.expose(create=False)
