@@ -82,11 +82,6 @@ CATALOGUE = [
     ),
     bad("no-path", "apigw_v1", {("path",): DELETE}, "The event has no path"),
     bad("path-is-a-number", "alb", {("path",): 7}, "path must be a string, not int"),
-    known_bug(
-        bad("no-raw-path", "function_url", {("rawPath",): DELETE}, "The event has no path"),
-        "apigw_v2.detect looks for rawPath, not for requestContext.http as DESIGN.md says, "
-        "so a payload 2.0 event without rawPath raises UnknownEventError instead of a 400",
-    ),
     bad("method-is-null", "apigw_v1", {("httpMethod",): None}, "The event has no HTTP method"),
     bad(
         "v2-without-method",
