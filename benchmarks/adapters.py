@@ -108,27 +108,25 @@ def check_response(name: str, source: str, event: dict[str, Any], handler: Handl
 
 
 def run(*, number: int, repeat: int, warmup: int) -> str:
-    floor_call = call_wsgi_directly()
-    floor_call()
-    floor = median_microseconds(floor_call, number=number, repeat=repeat, warmup=warmup)
+    floor = call_wsgi_directly()
+    floor()
     handlers = lambda_handlers()
     context = events.FakeContext()
     rows: list[list[object]] = []
     for source, make_event in events.EVENTS.items():
-        row: list[object] = [source, f"{floor:.0f}"]
+        calls: dict[str, Callable[[], object]] = {"floor": floor}
         for name, handler in handlers.items():
-            if handler is None:
+            if handler is not None:
+                event = make_event()
+                check_response(name, source, event, handler)
+                calls[name] = lambda h=handler, e=event: h(e, context)
+        micros = median_microseconds(calls, number=number, repeat=repeat, warmup=warmup)
+        row: list[object] = [source, f"{micros['floor']:.0f}"]
+        for name in handlers:
+            if name in micros:
+                row.append(f"{micros[name]:.0f} ({micros[name] / micros['floor']:.2f}x)")
+            else:
                 row.append("not installed")
-                continue
-            event = make_event()
-            check_response(name, source, event, handler)
-            micros = median_microseconds(
-                lambda h=handler, e=event: h(e, context),
-                number=number,
-                repeat=repeat,
-                warmup=warmup,
-            )
-            row.append(f"{micros:.0f} ({micros / floor:.2f}x)")
         rows.append(row)
     headers = ["event", "(a) WSGI direct", *handlers]
     return table(headers, rows)

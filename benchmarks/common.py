@@ -32,13 +32,21 @@ def machine() -> str:
 
 
 def median_microseconds(
-    call: Callable[[], object], *, number: int, repeat: int, warmup: int
-) -> float:
-    """Median over ``repeat`` runs of the mean time of ``number`` calls, in microseconds."""
-    for _ in range(warmup):
-        call()
-    runs = timeit.Timer(call).repeat(repeat=repeat, number=number)
-    return statistics.median(runs) / number * 1e6
+    calls: dict[str, Callable[[], object]], *, number: int, repeat: int, warmup: int
+) -> dict[str, float]:
+    """Per call, the median over ``repeat`` runs of ``number`` calls, in microseconds.
+
+    The runs take turns (a run of each call, then the next round), so a machine
+    that slows down or speeds up part way through affects every call alike.
+    """
+    for call in calls.values():
+        for _ in range(warmup):
+            call()
+    runs: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeat):
+        for name, call in calls.items():
+            runs[name].append(timeit.Timer(call).timeit(number=number))
+    return {name: statistics.median(times) / number * 1e6 for name, times in runs.items()}
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
