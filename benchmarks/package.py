@@ -2,7 +2,8 @@
 
 The talk's recipe is ``pip install -r requirements.txt -t .`` inside the
 project, then ``zip -r`` of everything. Ours is ``manage.py lambda_deploy
---build-only``. Both build the same project with the same requirements.
+--skip-static --build-only`` (static files go to S3, not into the zip).
+Both build the same project with the same requirements.
 "Cold" starts from an empty pip cache and no earlier build output; "warm"
 runs again right after, with pip's cache (and, for ours, the previous build)
 in place. Run alone with ``python benchmarks/package.py``; pip needs PyPI.
@@ -115,7 +116,7 @@ def talk_recipe(project: Path, work: Path, pip_cache: Path) -> Measure:
     """``pip install -r requirements.txt -t .`` in a fresh copy, then ``zip -r`` of it all."""
     source = work / "talk-src"
     shutil.rmtree(source, ignore_errors=True)
-    shutil.copytree(project, source)
+    shutil.copytree(project, source, ignore=shutil.ignore_patterns(".lambda"))
     target = work / "talk.zip"
     target.unlink(missing_ok=True)
     seconds = run(
@@ -127,17 +128,23 @@ def talk_recipe(project: Path, work: Path, pip_cache: Path) -> Measure:
     return measure_zip(target, seconds)
 
 
-def our_build(project: Path, pip_cache: Path) -> Measure:
-    """``manage.py lambda_deploy --build-only``; the zip is the newest one it left in .lambda/."""
+def our_build(project: Path, work: Path, pip_cache: Path) -> Measure:
+    """``manage.py lambda_deploy --build-only``, the zip copied out to ``work``."""
+    target = work / "django-lambda.zip"
+    target.unlink(missing_ok=True)
     seconds = run(
-        [sys.executable, "manage.py", "lambda_deploy", "--build-only"],
+        [
+            sys.executable,
+            "manage.py",
+            "lambda_deploy",
+            "--skip-static",
+            "--build-only",
+            str(target),
+        ],
         cwd=project,
         pip_cache=pip_cache,
     )
-    zips = sorted((project / ".lambda").rglob("*.zip"), key=lambda p: p.stat().st_mtime)
-    if not zips:
-        raise SystemExit(f"lambda_deploy --build-only left no zip under {project / '.lambda'}")
-    return measure_zip(zips[-1], seconds)
+    return measure_zip(target, seconds)
 
 
 def megabytes(size: int) -> str:
@@ -158,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
         project = make_project(work)
         recipes = [("talk's recipe", lambda cache: talk_recipe(project, work, cache))]
         if have_build is not None:
-            recipes.append(("django-lambda build", lambda cache: our_build(project, cache)))
+            recipes.append(("django-lambda build", lambda cache: our_build(project, work, cache)))
         for name, build in recipes:
             pip_cache = work / f"pip-cache-{len(rows)}"
             cold = build(pip_cache)
