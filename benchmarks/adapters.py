@@ -134,8 +134,8 @@ def run(*, number: int, repeat: int, warmup: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--number", type=int, default=500, help="calls per timed run")
-    parser.add_argument("--repeat", type=int, default=15, help="timed runs; the median is shown")
+    parser.add_argument("--number", type=int, default=100, help="calls per timed run")
+    parser.add_argument("--repeat", type=int, default=61, help="timed runs; the median is shown")
     parser.add_argument("--warmup", type=int, default=200, help="untimed calls first")
     args = parser.parse_args(argv)
     write("## Adapter overhead")
