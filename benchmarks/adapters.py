@@ -16,6 +16,7 @@ import io
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ def lambda_handlers() -> dict[str, Handler | None]:
         import serverless_wsgi
 
         def serverless_wsgi_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            return serverless_wsgi.handle_request(wsgi_app, event, context)
+            result: dict[str, Any] = serverless_wsgi.handle_request(wsgi_app, event, context)
+            return result
 
         handlers["(d) serverless-wsgi"] = serverless_wsgi_handler
 
@@ -67,7 +69,9 @@ def lambda_handlers() -> dict[str, Handler | None]:
     else:
         from mangum import Mangum
 
-        handlers["(e) Mangum (ASGI)"] = Mangum(get_asgi_application(), lifespan="off")
+        # Django's ASGIHandler is a valid ASGI app; its annotations differ from Mangum's.
+        asgi_app: Any = get_asgi_application()
+        handlers["(e) Mangum (ASGI)"] = Mangum(asgi_app, lifespan="off")
     return handlers
 
 
@@ -86,7 +90,7 @@ def call_wsgi_directly() -> Callable[[], bytes]:
         try:
             body = b"".join(result)
         finally:
-            result.close()  # type: ignore[attr-defined]
+            result.close()
         if statuses != ["200 OK"] or events.EXPECTED_BODY.encode() not in body:
             raise AssertionError(f"the WSGI floor answered {statuses} {body[:200]!r}")
         return body
@@ -119,7 +123,7 @@ def run(*, number: int, repeat: int, warmup: int) -> str:
             if handler is not None:
                 event = make_event()
                 check_response(name, source, event, handler)
-                calls[name] = lambda h=handler, e=event: h(e, context)
+                calls[name] = partial(handler, event, context)
         micros = median_microseconds(calls, number=number, repeat=repeat, warmup=warmup)
         row: list[object] = [source, f"{micros['floor']:.0f}"]
         for name in handlers:

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,7 +164,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="django-lambda-bench-") as tmp:
         work = Path(tmp)
         project = make_project(work)
-        recipes = [("talk's recipe", lambda cache: talk_recipe(project, work, cache))]
+        recipes: list[tuple[str, Callable[[Path], Measure]]] = [
+            ("talk's recipe", lambda cache: talk_recipe(project, work, cache))
+        ]
         if have_build is not None:
             recipes.append(("django-lambda build", lambda cache: our_build(project, work, cache)))
         for name, build in recipes:

@@ -24,10 +24,12 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 # .ci/run and derandomized, so CI is reproducible; HYPOTHESIS_PROFILE=long runs
 # a real, random search, e.g.
 #   HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/test_fuzz_events.py
-_FUZZ = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-}
-hypothesis_settings.register_profile("ci", max_examples=40, derandomize=True, **_FUZZ)
-hypothesis_settings.register_profile("long", max_examples=5000, **_FUZZ)
+hypothesis_settings.register_profile(
+    "fuzz",
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+_fuzz = hypothesis_settings.get_profile("fuzz")
+hypothesis_settings.register_profile("ci", _fuzz, max_examples=40, derandomize=True)
+hypothesis_settings.register_profile("long", _fuzz, max_examples=5000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

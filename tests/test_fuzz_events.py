@@ -35,7 +35,7 @@ CONTEXT = SimpleNamespace(aws_request_id="fuzz-request", function_name="fuzz")
 
 # The keys each shape is told apart by: changing one may turn the event into
 # another source's (or into no HTTP event at all).
-DETECTION_KEYS = {
+DETECTION_KEYS: dict[str, list[tuple[str, ...]]] = {
     "rest": [("httpMethod",), ("path",), ("requestContext",)],
     "http": [("version",), ("rawPath",), ("requestContext",), ("requestContext", "http")],
     "alb": [("requestContext",), ("requestContext", "elb")],

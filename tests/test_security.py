@@ -84,7 +84,7 @@ def test_a_direct_manage_invocation_runs_the_command(commands_run: list[tuple[An
 
 
 MANAGE = "flush --noinput"
-CARRIERS = {
+CARRIERS: dict[str, dict[str, Any]] = {
     "json-body": {"method": "POST", "body": json.dumps({"manage": MANAGE})},
     "query": {"query": "manage=flush+--noinput"},
     "header": {"headers": [("Manage", MANAGE)]},
