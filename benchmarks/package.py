@@ -154,49 +154,53 @@ def megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
-def _number(cell: object) -> float:
-    return float(str(cell).split()[0])
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args(argv)
-    rows: list[list[object]] = []
+    measured: dict[str, tuple[Measure, Measure]] = {}
     with tempfile.TemporaryDirectory(prefix="django-lambda-bench-") as tmp:
         work = Path(tmp)
         project = make_project(work)
-        recipes: list[tuple[str, Callable[[Path], Measure]]] = [
-            ("talk's recipe", lambda cache: talk_recipe(project, work, cache)),
-            ("django-lambda build", lambda cache: our_build(project, work, cache)),
+        requirements = [
+            line.strip()
+            for line in (project / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
         ]
-        for name, build in recipes:
-            pip_cache = work / f"pip-cache-{len(rows)}"
-            cold = build(pip_cache)
-            warm = build(pip_cache)
+        builds: dict[str, Callable[[Path], Measure]] = {
+            "talk's recipe": lambda cache: talk_recipe(project, work, cache),
+            "django-lambda build": lambda cache: our_build(project, work, cache),
+        }
+        for name, build in builds.items():
+            pip_cache = work / f"pip-cache-{len(measured)}"
+            cold, warm = build(pip_cache), build(pip_cache)
             if (cold.unzipped, cold.files) != (warm.unzipped, warm.files):
                 raise SystemExit(f"{name}: the warm build differs from the cold one: {cold} {warm}")
-            rows.append(
-                [
-                    name,
-                    megabytes(cold.zipped),
-                    megabytes(cold.unzipped),
-                    cold.files,
-                    f"{cold.seconds:.1f} s",
-                    f"{warm.seconds:.1f} s",
-                ]
-            )
-        kind = "the demo site" if (ROOT / "demo_site").is_dir() else "a small project"
-    if len(rows) == 2:
-        talk, ours = rows
-        rows.append(
-            [
-                "ratio (ours / talk's)",
-                *(f"{_number(ours[i]) / _number(talk[i]):.2f}x" for i in range(1, len(ours))),
-            ]
-        )
+            measured[name] = (cold, warm)
+        kind = "the demo site" if (project / "demo_site").is_dir() else "a small project"
+
+    rows: list[list[object]] = [
+        [
+            name,
+            megabytes(cold.zipped),
+            megabytes(cold.unzipped),
+            cold.files,
+            f"{cold.seconds:.1f} s",
+            f"{warm.seconds:.1f} s",
+        ]
+        for name, (cold, warm) in measured.items()
+    ]
+    (talk, talk_warm), (ours, ours_warm) = measured.values()
+    ratios = [
+        ours.zipped / talk.zipped,
+        ours.unzipped / talk.unzipped,
+        ours.files / talk.files,
+        ours.seconds / talk.seconds,
+        ours_warm.seconds / talk_warm.seconds,
+    ]
+    rows.append(["ratio (ours / talk's)", *(f"{ratio:.2f}x" for ratio in ratios)])
     write("## Package")
     write()
-    write(f"Built from {kind} with requirements {REQUIREMENTS.split()}. {machine()}.")
+    write(f"Built from {kind} with requirements {', '.join(requirements)}. {machine()}.")
     write()
     write(table(["build", "zipped", "unzipped", "files", "cold build", "warm build"], rows))
     write()
