@@ -286,6 +286,22 @@ def deployed_package(
     return DeployedPackage(target, configuration)
 
 
+def activate_project() -> SandboxInfo:
+    """``activate()`` for the configured Django project: its directory and region,
+    and its static-files bucket (publicly readable, as a static bucket is)."""
+    from django.conf import settings
+
+    from django_lambda.conf import lambda_settings
+
+    static = getattr(settings, "STORAGES", {}).get("staticfiles", {})
+    bucket = (static.get("OPTIONS") or {}).get("bucket_name")
+    return activate(
+        lambda_settings.project_dir,
+        region=lambda_settings.REGION,
+        public_buckets=[bucket] if bucket else [],
+    )
+
+
 def _start(project_dir: Path) -> SandboxInfo:
     for module in ("moto", "flask"):
         if find_spec(module) is None:

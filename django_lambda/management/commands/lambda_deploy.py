@@ -14,17 +14,20 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lambda import aws, build, checks
 from django_lambda.conf import lambda_settings
+from django_lambda.management.sandbox import SandboxCommandMixin
 
 PREVIOUS = "previous"
 
 
-class Command(BaseCommand):
+class Command(SandboxCommandMixin, BaseCommand):
     help = (
         "Deploy the project to AWS Lambda: run the checks, collect static files, build "
         "the package, upload it, publish a version and move the alias (traffic) to it."
     )
     # The checks are the first step, with the deploy-time ones added.
     requires_system_checks = ()
+    # The package this run built, if it built one.
+    built: build.BuildResult | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -57,8 +60,22 @@ class Command(BaseCommand):
                 "Uploads nothing."
             ),
         )
+        self.add_sandbox_arguments(parser)
 
-    def handle(
+    def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
+        if sandbox_stop:
+            self.stop_sandbox()
+            return
+        if not sandbox:
+            self.run(**options)
+            return
+        info = self.start_sandbox()
+        with self.sandbox_settings(info):
+            self.run(**options)
+            if self.built is not None and options["build_only"] is None:
+                self.keep_deployed_package(info, self.built.zip_path)
+
+    def run(
         self,
         *,
         dry_run: bool,
@@ -157,6 +174,7 @@ class Command(BaseCommand):
                 return None
             # Looked up on the module at call time, so tests can replace it.
             result = build.build_package(output=Path(output) if output else None, log=self.detail)
+            self.built = result
             self.detail(f"CodeSha256 {result.sha256}")
         return result
 
