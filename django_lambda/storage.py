@@ -146,8 +146,10 @@ class LazyS3Storage(Storage):
         """The public URL of ``name``, the same one django-storages' ``url()`` returns.
 
         Computed for a custom domain, a custom ``endpoint_url`` (MinIO, moto,
-        LocalStack) and the AWS commercial and China partitions. Signed URLs
-        (``querystring_auth=True``), a ``client_config`` and other partitions
+        LocalStack; also ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` from
+        the environment, as boto3 reads them) and the AWS commercial and China
+        partitions. Signed URLs (``querystring_auth=True``), a
+        ``client_config``, dual-stack or FIPS endpoints and other partitions
         are left to django-storages, which loads boto3 to build them.
         """
         key = self.key(name or "")
@@ -168,10 +170,13 @@ class LazyS3Storage(Storage):
         """
         bucket = self.require_bucket()
         style = self.addressing_style or "auto"
-        if self.endpoint_url:
-            endpoint = urlsplit(self.endpoint_url)
+        if any(_env_flag(name) for name in ("AWS_USE_DUALSTACK_ENDPOINT", "AWS_USE_FIPS_ENDPOINT")):
+            return None
+        endpoint_url = self.endpoint_url or _environment_endpoint_url()
+        if endpoint_url:
+            endpoint = urlsplit(endpoint_url)
             path = endpoint.path.rstrip("/")
-            if style == "virtual":
+            if style == "virtual" and not _is_ip_address(endpoint.hostname or ""):
                 return f"{endpoint.scheme}://{bucket}.{endpoint.netloc}{path}"
             return f"{endpoint.scheme}://{endpoint.netloc}{path}/{bucket}"
         # boto3 reads the region from AWS_DEFAULT_REGION (Lambda sets it) when
@@ -191,14 +196,30 @@ class LazyS3Storage(Storage):
         return f"{scheme}://{bucket}.{global_host}"
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() == "true"
+
+
+def _environment_endpoint_url() -> str | None:
+    """The endpoint boto3 takes from the environment (the sandbox sets one).
+
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+    """
+    if _env_flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+        return None
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
 def _is_virtual_hostable(bucket: str) -> bool:
-    if not _VIRTUAL_HOSTABLE.match(bucket):
-        return False
+    return bool(_VIRTUAL_HOSTABLE.match(bucket)) and not _is_ip_address(bucket)
+
+
+def _is_ip_address(host: str) -> bool:
     try:
-        ipaddress.ip_address(bucket)
+        ipaddress.ip_address(host)
     except ValueError:
-        return True
-    return False
+        return False
+    return True
 
 
 class StaticStorage(ManifestFilesMixin, LazyS3Storage):

@@ -364,6 +364,8 @@ URL_CASES: list[dict[str, Any]] = [
     {"bucket_name": "my-bucket", "region_name": "us-east-1", "addressing_style": "virtual"},
     {"bucket_name": "my.dotted.bucket", "region_name": "eu-west-3"},
     {"bucket_name": "my.dotted.bucket", "region_name": "us-east-1"},
+    {"bucket_name": "my.dotted.bucket"},
+    {"bucket_name": "my-bucket", "addressing_style": "path"},
     {"bucket_name": "my-bucket", "region_name": "cn-north-1"},
     {"bucket_name": "my-bucket", "region_name": "cn-north-1", "addressing_style": "path"},
     {"bucket_name": "my-bucket", "region_name": "eu-west-3", "use_ssl": False},
@@ -384,20 +386,57 @@ URL_CASES: list[dict[str, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    "options", URL_CASES, ids=lambda options: ",".join(map(str, options.values()))
-)
-@pytest.mark.parametrize("default_region", ["", "ap-south-1"])
-def test_url_matches_django_storages(
-    options: dict[str, Any], default_region: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def stock_url(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """django-storages' own url() for some options, the reference to match."""
     from storages.backends.s3 import S3StaticStorage
 
-    if default_region:
-        monkeypatch.setenv("AWS_DEFAULT_REGION", default_region)
-    else:
-        monkeypatch.delenv("AWS_DEFAULT_REGION")
-    assert LazyS3Storage(**options).url(NAME) == S3StaticStorage(**options).url(NAME)
+    # One boto3 session for all of them: each new one loads the S3 model
+    # again (half a second). Endpoint and region are still read per client.
+    session = boto3.session.Session()
+    monkeypatch.setattr(S3StaticStorage, "_create_session", lambda self: session)
+    return lambda options: S3StaticStorage(**options).url(NAME)
+
+
+def url_case_id(options: dict[str, Any]) -> str:
+    return ",".join(map(str, options.values())) or "none"
+
+
+@pytest.mark.parametrize("options", URL_CASES, ids=url_case_id)
+def test_url_matches_django_storages(
+    options: dict[str, Any], monkeypatch: pytest.MonkeyPatch, stock_url: Any
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert LazyS3Storage(**options).url(NAME) == stock_url(options)
+
+
+ENVIRONMENT_CASES: list[dict[str, str]] = [
+    {"AWS_DEFAULT_REGION": "ap-south-1"},
+    {"AWS_DEFAULT_REGION": "cn-northwest-1"},
+    {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000"},
+    {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_ENDPOINT_URL_S3": "http://s3.local:6000/"},
+    {"AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+    # Left to django-storages:
+    {"AWS_USE_DUALSTACK_ENDPOINT": "true"},
+    {"AWS_USE_FIPS_ENDPOINT": "true"},
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [URL_CASES[0], URL_CASES[4], URL_CASES[9], URL_CASES[10], URL_CASES[15]],
+    ids=url_case_id,
+)
+@pytest.mark.parametrize("environment", ENVIRONMENT_CASES, ids=url_case_id)
+def test_url_follows_boto3_environment_variables(
+    options: dict[str, Any],
+    environment: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    stock_url: Any,
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert LazyS3Storage(**options).url(NAME) == stock_url(options)
 
 
 @pytest.mark.parametrize("options", URL_CASES[:-2])
