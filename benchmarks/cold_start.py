@@ -33,6 +33,7 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import django
@@ -71,7 +72,7 @@ def site_settings_module() -> str:
 
 def write_settings(directory: Path, site: str, key: str, endpoint: str) -> str:
     """A settings module that is the site's own, with setup ``key``'s static storage."""
-    storage = dict(SETUPS[key][1])
+    storage: dict[str, Any] = dict(SETUPS[key][1])
     if key != "a":
         storage["OPTIONS"] = {
             "bucket_name": BUCKET,

@@ -83,6 +83,16 @@ class LazyS3Storage(Storage):
     # As in django-storages' S3StaticStorage: static URLs are not signed,
     # whatever AWS_QUERYSTRING_AUTH says; the option can still turn it on.
     querystring_auth = False
+    # Set from URL_OPTIONS in __init__.
+    bucket_name: str | None
+    location: str
+    custom_domain: str | None
+    url_protocol: str
+    endpoint_url: str | None
+    region_name: str | None
+    addressing_style: str | None
+    use_ssl: bool
+    client_config: Any
 
     def __init__(self, **options: Any) -> None:
         self._s3_options = options
@@ -140,7 +150,7 @@ class LazyS3Storage(Storage):
 
     def key(self, name: str) -> str:
         """The object key of ``name``: the location prefix plus the cleaned name."""
-        return safe_join(self.location, clean_name(name))  # type: ignore[no-any-return]
+        return str(safe_join(self.location, clean_name(name)))
 
     def url(self, name: str | None) -> str:
         """The public URL of ``name``, the same one django-storages' ``url()`` returns.
@@ -222,7 +232,8 @@ def _is_ip_address(host: str) -> bool:
     return True
 
 
-class StaticStorage(ManifestFilesMixin, LazyS3Storage):
+# django-stubs types HashedFilesMixin.url() with an extra `force` argument.
+class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
     """Hashed static files in S3, with ``staticfiles.json`` in the deploy package.
 
     Use as ``STORAGES["staticfiles"]["BACKEND"]``. Options: every
@@ -261,19 +272,20 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):
     @property
     def manifest_path(self) -> str:
         """Where the manifest lives, for messages."""
+        manifest_storage: Storage = self.manifest_storage  # type: ignore[assignment]
         try:
-            return str(self.manifest_storage.path(self.manifest_name))
+            return str(manifest_storage.path(self.manifest_name))
         except NotImplementedError:
-            return f"{self.manifest_name} in {self.manifest_storage!r}"
+            return f"{self.manifest_name} in {manifest_storage!r}"
 
-    def read_manifest(self) -> str | None:
+    def read_manifest(self) -> str | None:  # type: ignore[override]
         content: str | None = super().read_manifest()
         self.manifest_found = content is not None
         return content
 
-    def load_manifest(self) -> tuple[dict[str, str], str]:
+    def load_manifest(self) -> Any:
         try:
-            return super().load_manifest()  # type: ignore[no-any-return]
+            return super().load_manifest()
         except ValueError as exc:
             raise ValueError(
                 f"The static files manifest {self.manifest_path} cannot be read ({exc}). "
@@ -284,7 +296,7 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):
     def stored_name(self, name: str) -> str:
         clean = urlsplit(unquote(name)).path.strip()
         if self.hash_key(clean) in self.hashed_files:
-            return super().stored_name(name)  # type: ignore[no-any-return]
+            return super().stored_name(name)
         if self.manifest_strict:
             raise MissingStaticFileError(self._missing_message(clean))
         # Django would hash the file now, reading it from the bucket; on
@@ -310,7 +322,7 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):
 
     # collectstatic: upload each hashed file once.
 
-    def post_process(
+    def post_process(  # type: ignore[override]
         self, paths: dict[str, tuple[Storage, str]], dry_run: bool = False, **options: Any
     ) -> Iterator[tuple[str, str | None, bool | Exception]]:
         if dry_run:

@@ -91,6 +91,18 @@ def site(source: Path, manifest_dir: Path, tmp_path: Path, s3: Any) -> Iterator[
         yield
 
 
+def active_storage() -> Any:
+    """The storage instance behind ``{% static %}`` and collectstatic."""
+    return staticfiles_storage._wrapped  # type: ignore[attr-defined]
+
+
+def use_fresh_storage(**options: Any) -> StaticStorage:
+    """Swap in a new instance, which loads the manifest from disk again."""
+    storage = StaticStorage(**options)
+    staticfiles_storage._wrapped = storage  # type: ignore[attr-defined]
+    return storage
+
+
 def collectstatic(verbosity: int = 1) -> str:
     out = io.StringIO()
     call_command("collectstatic", interactive=False, verbosity=verbosity, stdout=out)
@@ -169,7 +181,7 @@ def test_collectstatic_uploads_hashed_files_and_writes_the_manifest_locally(
 def test_second_collectstatic_uploads_and_deletes_nothing(s3: Any) -> None:
     collectstatic()
     before = bucket_objects(s3)
-    storage = staticfiles_storage._wrapped
+    storage = active_storage()
     calls = record_s3_calls(storage)
 
     output = collectstatic(verbosity=2)
@@ -191,7 +203,7 @@ def test_changed_file_uploads_only_what_changed_and_keeps_old_hashed_files(
 ) -> None:
     collectstatic()
     old = expected_names()
-    storage = staticfiles_storage._wrapped
+    storage = active_storage()
     calls = record_s3_calls(storage)
     new_png = PNG + b"\0"
     (source / "img" / "star.png").write_bytes(new_png)
@@ -217,7 +229,7 @@ def test_changed_file_uploads_only_what_changed_and_keeps_old_hashed_files(
 @pytest.mark.usefixtures("site")
 def test_static_tag_renders_bucket_urls_from_the_local_manifest() -> None:
     collectstatic()
-    staticfiles_storage._wrapped = StaticStorage(bucket_name=BUCKET, region_name="us-east-1")
+    storage = use_fresh_storage(bucket_name=BUCKET, region_name="us-east-1")
     names = expected_names()
 
     html = render("{% static 'css/site.css' %} {% static 'img/star.png' %}")
@@ -227,7 +239,7 @@ def test_static_tag_renders_bucket_urls_from_the_local_manifest() -> None:
         f"https://{BUCKET}.s3.amazonaws.com/{names['img/star.png']}"
     )
     # The page was rendered without creating the boto3-backed storage at all.
-    assert "s3" not in staticfiles_storage._wrapped.__dict__
+    assert "s3" not in storage.__dict__
 
 
 def test_location_and_custom_domain(
@@ -257,8 +269,8 @@ def test_endpoint_url_against_moto_server(source: Path, manifest_dir: Path, tmp_
             source, manifest_dir, tmp_path, endpoint_url=endpoint, region_name="eu-west-3"
         ):
             collectstatic()
-            assert staticfiles_storage.s3.endpoint_url == endpoint
-            assert staticfiles_storage.s3.region_name == "eu-west-3"
+            assert active_storage().s3.endpoint_url == endpoint
+            assert active_storage().s3.region_name == "eu-west-3"
             html = render("{% static 'img/star.png' %}")
         keys = {obj["Key"] for obj in client.list_objects_v2(Bucket=BUCKET)["Contents"]}
     finally:
@@ -271,7 +283,7 @@ def test_endpoint_url_against_moto_server(source: Path, manifest_dir: Path, tmp_
 # The manifest comes from the package, never from the bucket.
 
 
-class TalkStyleStorage(ManifestFilesMixin, LazyS3Storage):
+class TalkStyleStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
     """The talk's approach: the manifest storage as a class attribute."""
 
     manifest_storage = FileSystemStorage()  # replaced by `self` on Django >= 4.0
@@ -319,7 +331,7 @@ def test_missing_manifest_says_which_file_and_what_to_run(manifest_dir: Path) ->
 @pytest.mark.usefixtures("site")
 def test_missing_entry_names_the_file_and_the_closest_entry(manifest_dir: Path) -> None:
     collectstatic()
-    staticfiles_storage._wrapped = StaticStorage(bucket_name=BUCKET)
+    use_fresh_storage(bucket_name=BUCKET)
     with pytest.raises(MissingStaticFileError) as caught:
         render("{% static 'css/sites.css' %}")
     message = str(caught.value)
@@ -459,7 +471,7 @@ def test_aws_settings_are_the_fallback() -> None:
 
 
 def test_options_reach_django_storages() -> None:
-    options = {
+    options: dict[str, Any] = {
         "bucket_name": "b-1",
         "location": "static",
         "custom_domain": "cdn.example.com",

@@ -29,7 +29,7 @@ def static_storage(manifest_dir: Path | str, **options: Any) -> override_setting
 
 def ids(manifest_dir: Path | str, **options: Any) -> list[str]:
     with static_storage(manifest_dir, **options):
-        return [message.id for message in check_static_storage()]
+        return [str(message.id) for message in check_static_storage()]
 
 
 def test_valid_configuration_passes(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_e020_manifest_dir_missing(tmp_path: Path) -> None:
         [error] = check_static_storage()
     assert error.id == "django_lambda.E020"
     assert str(missing) in error.msg
-    assert "STATIC_MANIFEST_DIR" in error.hint
+    assert "STATIC_MANIFEST_DIR" in str(error.hint)
 
 
 def test_e021_manifest_dir_not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +77,7 @@ def test_e022_no_bucket(tmp_path: Path) -> None:
     with static_storage(tmp_path, location="static"):
         [error] = check_static_storage()
     assert error.id == "django_lambda.E022"
-    assert "bucket_name" in error.hint
+    assert "bucket_name" in str(error.hint)
     with override_settings(AWS_STORAGE_BUCKET_NAME="from-settings"):
         assert ids(tmp_path) == []
 

@@ -71,7 +71,7 @@ def via_wsgi() -> tuple[int, str]:
     try:
         body = b"".join(response).decode()
     finally:
-        response.close()  # type: ignore[attr-defined]
+        response.close()
     return int(statuses[0].split()[0]), body
 
 
