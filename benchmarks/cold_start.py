@@ -181,6 +181,8 @@ def main() -> None:
         parser.error(f"--runs must be at least 2, not {args.runs}")
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
+    # Other work on the machine widens the spread; the table says how busy it was.
+    load_before = os.getloadavg()[0]
     site = site_settings_module()
     via = "handler" if importlib.util.find_spec("django_lambda.handler") else "wsgi"
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
@@ -217,7 +219,8 @@ def main() -> None:
     print(
         f"Cold start to first response, {site}, via {via}, {args.runs} runs per setup; "
         f"{os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
-        f"Django {django.get_version()}, {platform.system()} {platform.machine()}"
+        f"Django {django.get_version()}, {platform.system()} {platform.machine()}, "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     print()
     print(table(samples))

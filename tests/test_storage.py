@@ -178,13 +178,16 @@ def test_collectstatic_uploads_hashed_files_and_writes_the_manifest_locally(
 
 
 @pytest.mark.usefixtures("site")
-def test_second_collectstatic_uploads_and_deletes_nothing(s3: Any) -> None:
+def test_second_collectstatic_uploads_and_deletes_nothing(
+    s3: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     collectstatic()
     before = bucket_objects(s3)
     storage = active_storage()
     calls = record_s3_calls(storage)
 
-    output = collectstatic(verbosity=2)
+    with caplog.at_level(logging.INFO, logger="django_lambda.storage"):
+        output = collectstatic(verbosity=2)
 
     writes = [call for call in calls if call[0] in ("PutObject", "CreateMultipartUpload")]
     deletes = [call for call in calls if call[0].startswith("Delete")]
@@ -193,6 +196,10 @@ def test_second_collectstatic_uploads_and_deletes_nothing(s3: Any) -> None:
     assert sorted(storage.already_in_bucket) == sorted(expected_names().values())
     assert storage.uploaded == set()
     assert "0 static files copied, 3 unmodified." in output
+    assert caplog.messages == [
+        f"3 hashed static files were already in bucket {BUCKET} and were not uploaded "
+        "again: " + ", ".join(sorted(expected_names().values()))
+    ]
     for name in expected_names():
         assert f"Skipped post-processing '{name}'" in output
 
@@ -221,6 +228,15 @@ def test_changed_file_uploads_only_what_changed_and_keeps_old_hashed_files(
     assert storage.already_in_bucket == [old["js/app.js"]]
     # The previous version of the site still links to the old hashed files.
     assert set(old.values()) <= set(bucket_objects(s3))
+
+
+@pytest.mark.usefixtures("site")
+def test_dry_run_uploads_nothing_and_writes_no_manifest(s3: Any, manifest_dir: Path) -> None:
+    out = io.StringIO()
+    call_command("collectstatic", interactive=False, dry_run=True, verbosity=1, stdout=out)
+    assert bucket_objects(s3) == {}
+    assert not (manifest_dir / "staticfiles.json").exists()
+    assert "3 static files copied" in out.getvalue()
 
 
 # Request time
