@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -215,10 +216,14 @@ def main() -> None:
                 collectstatic(env)
                 first_response(env, via)  # warm the file and bytecode caches; not counted
             samples = {key: Samples() for key in SETUPS}
-            # Round-robin, so drift on the machine hits every setup alike.
+            # Rounds of one run per setup, in a shuffled order: drift on the
+            # machine, and whatever one setup leaves behind, hit all alike.
+            order = list(envs)
+            shuffle = random.Random(0).shuffle
             for _ in range(args.runs):
-                for key, env in envs.items():
-                    seconds, maxrss = first_response(env, via)
+                shuffle(order)
+                for key in order:
+                    seconds, maxrss = first_response(envs[key], via)
                     samples[key].seconds.append(seconds)
                     samples[key].maxrss_kib.append(maxrss)
     finally:
