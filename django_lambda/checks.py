@@ -21,7 +21,6 @@ from django.db.models import FileField
 from django.http.request import validate_host
 from django.utils.module_loading import import_string
 
-from django_lambda.build import PLATFORMS, python_version
 from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
 
 
@@ -79,6 +78,10 @@ def check_setting_shape(
 def check_package_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    # Imported here: checks.py loads at every start (AppConfig.ready), and the
+    # build code (zipfile, tempfile, ...) has no business in a cold start.
+    from django_lambda.build import PLATFORMS, python_version
+
     user = lambda_settings.user_dict
     if not isinstance(user, dict):
         return []

@@ -81,6 +81,8 @@ def test_static_storage_page_imports_no_boto3(endpoint: str, tmp_path: Path, via
     assert f'href="{endpoint}/{BUCKET}/{paths["css/site.css"]}"' in report["body"]
     assert f'src="{endpoint}/{BUCKET}/{paths["img/star.svg"]}"' in report["body"]
     assert (report["boto3"], report["botocore"]) == (False, False)
+    # Nor anything else a request does not need.
+    assert (report["moto"], report["build"]) == (False, False)
 
 
 def test_stock_storage_page_imports_boto3(endpoint: str, tmp_path: Path) -> None:

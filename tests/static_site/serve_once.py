@@ -2,9 +2,9 @@
 
 ``python -m tests.static_site.serve_once [--via wsgi|handler]``: with
 ``DJANGO_SETTINGS_MODULE`` set, build the site the way Lambda's init phase
-does, serve the page, and print the status, the body, whether boto3 or
-botocore were imported, and the peak memory in KiB. Used by the no-boto3 test
-and by ``benchmarks/cold_start.py``.
+does, serve the page, and print the status, the body, whether boto3,
+botocore, moto or the build code were imported, and the peak memory in KiB.
+Used by the no-boto3 test and by ``benchmarks/cold_start.py``.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def main() -> None:
         "body": body,
         "boto3": "boto3" in sys.modules,
         "botocore": "botocore" in sys.modules,
+        "build": "django_lambda.build" in sys.modules,
+        "moto": "moto" in sys.modules,
         "maxrss_kib": peak_rss_kib(),
     }
     sys.stdout.write(json.dumps(report) + "\n")
