@@ -266,9 +266,13 @@ def test_location_and_custom_domain(
     ):
         collectstatic()
         html = render("{% static 'js/app.js' %}")
+        calls = record_s3_calls(active_storage())
+        collectstatic()
     names = expected_names()
     assert set(bucket_objects(s3)) == {f"assets/{key}" for key in (*names, *names.values())}
     assert html == f"https://cdn.example.com/assets/{names['js/app.js']}"
+    # Under a location too, the second run finds every hashed file in the bucket.
+    assert [call for call in calls if call[0] in ("PutObject", "DeleteObject")] == []
 
 
 def test_endpoint_url_against_moto_server(source: Path, manifest_dir: Path, tmp_path: Path) -> None:
