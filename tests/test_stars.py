@@ -267,19 +267,35 @@ def test_footer_names_the_lambda_function_that_served_the_page(
 def test_static_urls_are_hashed_by_the_manifest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The demo's own storage settings, collectstatic into (moto's) S3, the page's URLs."""
+    import boto3
+    from moto import mock_aws
+
+    from tests.test_demo_settings import load_settings
+
+    # The demo's settings as a deploy to AWS (not the sandbox) computes them.
+    demo_settings = load_settings(monkeypatch)
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen([], urllib.error.URLError("x")))
-    with override_settings(
-        STATIC_ROOT=tmp_path,
-        STORAGES={
-            "staticfiles": {
-                "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-            }
-        },
+    bucket = demo_settings.STATIC_BUCKET
+    with (
+        mock_aws(),
+        override_settings(
+            STORAGES=demo_settings.STORAGES,
+            DJANGO_LAMBDA={"STATIC_MANIFEST_DIR": str(tmp_path)},
+        ),
     ):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=bucket)
         call_command("collectstatic", "--noinput", verbosity=0)
         page = get_page()
+        manifest = json.loads((tmp_path / "staticfiles.json").read_text())
+        hashed = manifest["paths"]["stars/logo.svg"]
+        uploaded = s3.get_object(Bucket=bucket, Key=f"static/{hashed}")
 
-    [logo_url] = set(re.findall(r'src="(/static/stars/logo\.[0-9a-f]{12}\.svg)"', page))
-    hashed = tmp_path / logo_url.removeprefix("/static/")
-    assert hashed.read_bytes() == (STATIC_DIR / "stars" / "logo.svg").read_bytes()
-    assert re.search(r'href="/static/stars/site\.[0-9a-f]{12}\.css"', page)
+    base = f"{demo_settings.STATIC_URL_PROTOCOL}//{demo_settings.STATIC_DOMAIN}/static/"
+    assert re.fullmatch(r"stars/logo\.[0-9a-f]{12}\.svg", hashed)
+    assert page.count(f'src="{base}{hashed}"') == 1
+    assert uploaded["Body"].read() == (STATIC_DIR / "stars" / "logo.svg").read_bytes()
+    assert uploaded["ContentType"] == "image/svg+xml"
+    assert uploaded["CacheControl"] == "public, max-age=31536000, immutable"
+    assert f'href="{base}{manifest["paths"]["stars/site.css"]}"' in page
