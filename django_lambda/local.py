@@ -1,0 +1,711 @@
+"""Running a built package locally, as Lambda runs it, under AWS's own runtime client.
+
+Two parts:
+
+- :class:`RuntimeAPI`, a small implementation of the Lambda Runtime API
+  (version 2018-06-01) on 127.0.0.1, served from a thread. It is what
+  ``awslambdaric`` talks to instead of Lambda's own service.
+  https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
+- :class:`LocalFunction`, one execution environment: the package unpacked
+  into a directory, and a fresh Python process whose import path holds only
+  that directory and the runtime client, running
+  ``python -m awslambdaric django_lambda.handler.lambda_handler``. So a
+  dependency missing from the package fails here exactly as it would on Lambda.
+
+Nothing here imports Django: :func:`function_from_settings` is the bridge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import importlib.metadata
+import itertools
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+HANDLER = "django_lambda.handler.lambda_handler"
+RUNTIME_CLIENT = "awslambdaric"
+LOCAL_ACCOUNT_ID = "000000000000"
+
+# The process exits right after posting an init error; this bounds how long
+# an init may take before we give up waiting for either outcome.
+DEFAULT_INIT_TIMEOUT = 60.0
+
+# Runs in the function's process. ``-I -S`` gives an interpreter that reads
+# no PYTHON* variable, adds no site-packages and not the current directory,
+# so sys.path is the standard library plus exactly what we prepend here.
+_BOOTSTRAP = (
+    "import os, runpy, sys; "
+    "sys.path[:0] = sys.argv.pop(1).split(os.pathsep); "
+    "sys.argv[0] = 'awslambdaric'; "
+    "runpy.run_module('awslambdaric', run_name='__main__', alter_sys=True)"
+)
+
+
+class LocalRunError(Exception):
+    """The package cannot be run locally; the message says why and what to do."""
+
+
+class InitError(LocalRunError):
+    """The function failed in its init phase, as Lambda would report it."""
+
+    def __init__(
+        self,
+        *,
+        error_type: str,
+        error_message: str,
+        stack_trace: Sequence[str] = (),
+        log: str = "",
+    ) -> None:
+        self.error_type = error_type
+        self.error_message = error_message
+        self.stack_trace = list(stack_trace)
+        self.log = log
+        self.missing_module = missing_module(error_message)
+        message = f"The function failed to initialize: {error_type}: {error_message}"
+        if self.missing_module:
+            message += (
+                f"\nThe package has no module {self.missing_module!r}: add the "
+                "distribution that provides it to the requirements file and build "
+                "again (if it is there, it may be a wheel for another platform)."
+            )
+        super().__init__(message)
+
+
+def missing_module(error_message: str) -> str | None:
+    """The module named by an ImportError's message, if the message has one."""
+    match = re.search(r"No module named '([^']+)'", error_message)
+    return match.group(1) if match else None
+
+
+@dataclass
+class Invocation:
+    """One event on its way through the Runtime API."""
+
+    request_id: str
+    payload: bytes
+    deadline_ms: int
+    done: threading.Event = field(default_factory=threading.Event)
+    response: bytes | None = None
+    # The body the runtime posted to /error (errorType, errorMessage, stackTrace).
+    error: dict[str, Any] | None = None
+
+
+class RuntimeAPI:
+    """The Lambda Runtime API for one execution environment, on 127.0.0.1.
+
+    ``invoke()`` queues an event; the runtime's ``GET .../invocation/next``
+    receives it; its ``POST .../response`` or ``.../error`` completes it.
+    Each environment has its own server, so it never sees another's events.
+    """
+
+    def __init__(self, *, function_arn: str, timeout: float) -> None:
+        self.function_arn = function_arn
+        self.timeout = timeout
+        self._changed = threading.Condition()
+        self._queue: list[Invocation] = []
+        self._by_id: dict[str, Invocation] = {}
+        self.next_calls = 0
+        self.init_error: dict[str, Any] | None = None
+        self._server = _RuntimeServer(("127.0.0.1", 0), _RuntimeRequestHandler)
+        self._server.api = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="lambda-runtime-api",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        """host:port, the value of ``AWS_LAMBDA_RUNTIME_API``."""
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        with self._changed:
+            self._changed.notify_all()
+
+    def submit(self, payload: bytes) -> Invocation:
+        invocation = Invocation(
+            request_id=str(uuid.uuid4()),
+            payload=payload,
+            deadline_ms=int((time.time() + self.timeout) * 1000),
+        )
+        with self._changed:
+            self._by_id[invocation.request_id] = invocation
+            self._queue.append(invocation)
+            self._changed.notify_all()
+        return invocation
+
+    def wait(self, predicate: Callable[[], bool], timeout: float | None) -> bool:
+        """Wait until ``predicate()`` is true (re-checked on every state change)."""
+        with self._changed:
+            return bool(self._changed.wait_for(predicate, timeout))
+
+    def notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    # Called from the server's threads.
+
+    def next_invocation(self) -> Invocation | None:
+        with self._changed:
+            self.next_calls += 1
+            self._changed.notify_all()
+            while not self._queue:
+                if not self._changed.wait(timeout=1.0) and self._server.closing:
+                    return None
+            return self._queue.pop(0)
+
+    def complete(
+        self, request_id: str, *, response: bytes | None, error: dict[str, Any] | None
+    ) -> bool:
+        with self._changed:
+            invocation = self._by_id.pop(request_id, None)
+            if invocation is None:
+                return False
+            invocation.response = response
+            invocation.error = error
+            invocation.done.set()
+            self._changed.notify_all()
+            return True
+
+    def fail_init(self, error: dict[str, Any]) -> None:
+        with self._changed:
+            self.init_error = error
+            self._changed.notify_all()
+
+    def abandon(self, error: dict[str, Any]) -> None:
+        """Complete every invocation still open with ``error`` (the process is gone)."""
+        with self._changed:
+            for invocation in self._by_id.values():
+                invocation.error = error
+                invocation.done.set()
+            self._by_id.clear()
+            self._queue.clear()
+            self._changed.notify_all()
+
+
+class _RuntimeServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    api: RuntimeAPI
+    closing = False
+
+    def shutdown(self) -> None:
+        self.closing = True
+        super().shutdown()
+
+
+_PREFIX = "/2018-06-01/runtime"
+_INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/([^/]+)/(response|error)$")
+
+
+class _RuntimeRequestHandler(http.server.BaseHTTPRequestHandler):
+    # awslambdaric's HTTP client waits forever on an HTTP/1.0 reply; 1.1
+    # needs Content-Length on every response to keep the connection usable.
+    protocol_version = "HTTP/1.1"
+    server: _RuntimeServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("runtime api: " + format, *args)
+
+    def _reply(
+        self, status: int, body: Mapping[str, Any] | bytes, headers: Mapping[str, str] = {}
+    ) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self) -> None:
+        api = self.server.api
+        if self.path != f"{_PREFIX}/invocation/next":
+            self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
+            return
+        invocation = api.next_invocation()
+        if invocation is None:
+            self._reply(503, {"errorType": "ServiceUnavailable", "errorMessage": "shutting down"})
+            return
+        self._reply(
+            200,
+            invocation.payload,
+            {
+                "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                "Lambda-Runtime-Invoked-Function-Arn": api.function_arn,
+                "Lambda-Runtime-Trace-Id": _trace_id(),
+            },
+        )
+
+    def do_POST(self) -> None:
+        api = self.server.api
+        body = self._body()
+        if self.path == f"{_PREFIX}/init/error":
+            api.fail_init(_error_body(body, self.headers.get("Lambda-Runtime-Function-Error-Type")))
+            self._reply(202, {"status": "OK"})
+            return
+        match = _INVOCATION_PATH.match(self.path)
+        if not match:
+            self._reply(404, {"errorType": "NotFound", "errorMessage": self.path})
+            return
+        request_id, kind = match.groups()
+        if kind == "response":
+            known = api.complete(request_id, response=body, error=None)
+        else:
+            error = _error_body(body, self.headers.get("Lambda-Runtime-Function-Error-Type"))
+            known = api.complete(request_id, response=None, error=error)
+        if known:
+            self._reply(202, {"status": "OK"})
+        else:
+            self._reply(
+                400,
+                {
+                    "errorType": "InvalidRequestID",
+                    "errorMessage": f"unknown request id {request_id}",
+                },
+            )
+
+
+def _trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
+
+
+def _error_body(body: bytes, error_type: str | None) -> dict[str, Any]:
+    try:
+        error = json.loads(body)
+    except ValueError:
+        error = None
+    if not isinstance(error, dict):
+        error = {"errorMessage": body.decode("utf-8", "replace")}
+    error.setdefault("errorType", error_type or "Unknown")
+    error.setdefault("stackTrace", [])
+    return error
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """What one invocation gave back, shaped like Lambda's Invoke response."""
+
+    request_id: str
+    # The handler's return value, decoded from JSON (None on a function error).
+    payload: Any
+    # errorType, errorMessage, stackTrace when the function failed, else None.
+    function_error: dict[str, Any] | None
+    # Seconds: this invocation, and the init phase before it on a cold start.
+    duration: float
+    init_duration: float | None
+    # What the process wrote to stdout and stderr during this invocation.
+    log: str
+
+
+def package_sha256(zip_path: Path) -> str:
+    digest = hashlib.sha256()
+    with zip_path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def unpack(zip_path: Path, root: Path | None = None) -> Path:
+    """Unpack ``zip_path`` once into a directory named after its SHA-256; return it.
+
+    The same bytes always map to the same directory, so a rebuilt package is
+    never mixed with an older one, and an unchanged one is not unpacked again.
+    """
+    zip_path = Path(zip_path)
+    if not zip_path.is_file():
+        raise LocalRunError(f"No package at {zip_path}: build it first (lambda_deploy builds it).")
+    root = Path(root) if root else zip_path.parent / "unpacked"
+    target = root / package_sha256(zip_path)[:16]
+    if target.is_dir():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=root))
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            for info in archive.infolist():
+                path = Path(archive.extract(info, staging))
+                # zipfile drops permissions; Lambda keeps them (executables in packages).
+                mode = (info.external_attr >> 16) & 0o777
+                if mode and not info.is_dir():
+                    path.chmod(mode)
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not target.is_dir():  # another process may have won the race
+            raise
+    return target
+
+
+def _top_level_entries(dist: importlib.metadata.Distribution) -> set[Path]:
+    entries = set()
+    for file in dist.files or ():
+        first = file.parts[0]
+        if first in ("..", "__pycache__") or first.endswith((".dist-info", ".egg-info")):
+            continue
+        entries.add(Path(str(dist.locate_file(first))))
+    return entries
+
+
+def _requirement_names(dist: importlib.metadata.Distribution) -> list[str]:
+    names = []
+    for requirement in dist.requires or ():
+        if "extra ==" in requirement.replace('"', "").replace("'", ""):
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+        if match:
+            names.append(match.group(1))
+    return names
+
+
+def runtime_entries(distributions: Sequence[str] = (RUNTIME_CLIENT,)) -> list[Path]:
+    """The installed top-level modules of ``distributions`` and everything they require.
+
+    Only these go on the function's import path next to the package: not the
+    whole site-packages they were installed into.
+    """
+    seen: set[str] = set()
+    entries: set[Path] = set()
+    pending = list(distributions)
+    while pending:
+        name = pending.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            if name == RUNTIME_CLIENT:
+                raise LocalRunError(
+                    "The AWS Lambda runtime client is not installed: "
+                    "pip install 'django-lambda[local]' (it provides awslambdaric)."
+                ) from None
+            continue  # a requirement for another platform or Python
+        entries |= _top_level_entries(dist)
+        pending.extend(_requirement_names(dist))
+    return sorted(entries)
+
+
+def runtime_dir(root: Path, distributions: Sequence[str] = (RUNTIME_CLIENT,)) -> Path:
+    """A directory of links to :func:`runtime_entries`: Lambda's ``/var/runtime``."""
+    entries = runtime_entries(distributions)
+    key = hashlib.sha256("\n".join(map(str, entries)).encode()).hexdigest()[:16]
+    target = Path(root) / f"runtime-{key}"
+    if target.is_dir():
+        return target
+    Path(root).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".runtime-", dir=root))
+    for entry in entries:
+        (staging / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    try:
+        staging.rename(target)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not target.is_dir():
+            raise
+    return target
+
+
+def platform_mismatch(runtime: str, architecture: str) -> str | None:
+    """A warning when the package targets another Python or CPU than this machine's."""
+    local_runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    machine = {"amd64": "x86_64", "aarch64": "arm64"}.get(
+        platform.machine().lower(), platform.machine().lower()
+    )
+    differences = []
+    if runtime != local_runtime:
+        differences.append(
+            f"Python {runtime.removeprefix('python')} "
+            f"(here: {local_runtime.removeprefix('python')})"
+        )
+    if architecture != machine:
+        differences.append(f"{architecture} (here: {machine})")
+    if not differences:
+        return None
+    return (
+        f"The package targets {' and '.join(differences)}: native wheels in it "
+        "may not load locally, although they will on Lambda. Running it anyway."
+    )
+
+
+_PASSED_THROUGH = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+)
+
+
+class LocalFunction:
+    """One Lambda execution environment for a package, on this machine.
+
+    Like Lambda, it runs one invocation at a time, keeps its process warm
+    between invocations, and starts a new one (a cold start) after a crash or
+    a timeout.
+    """
+
+    _log_numbers = itertools.count(1)
+
+    def __init__(
+        self,
+        package: Path,
+        *,
+        function_name: str = "local",
+        handler: str = HANDLER,
+        environment: Mapping[str, str] | None = None,
+        region: str = "us-east-1",
+        runtime: str | None = None,
+        architecture: str | None = None,
+        memory_size: int = 512,
+        timeout: float = 30,
+        runtime_distributions: Sequence[str] = (RUNTIME_CLIENT,),
+        init_timeout: float = DEFAULT_INIT_TIMEOUT,
+    ) -> None:
+        package = Path(package)
+        self.task_root = package if package.is_dir() else unpack(package)
+        self.runtime_dir = runtime_dir(self.task_root.parent, runtime_distributions)
+        self.function_name = function_name
+        self.handler = handler
+        self.environment = dict(environment or {})
+        self.region = region
+        self.runtime = runtime or f"python{sys.version_info.major}.{sys.version_info.minor}"
+        self.architecture = architecture or "x86_64"
+        self.memory_size = memory_size
+        self.timeout = timeout
+        self.init_timeout = init_timeout
+        self.function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{function_name}"
+        self.log_path = (
+            self.task_root.parent / f"{function_name}-{os.getpid()}-{next(self._log_numbers)}.log"
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        self.api: RuntimeAPI | None = None
+        self.init_duration: float | None = None
+        self._lock = threading.Lock()
+        self._pending_init: float | None = None
+
+    def __enter__(self) -> LocalFunction:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def environ(self, api_address: str) -> dict[str, str]:
+        """The process environment, with the variables Lambda sets for a function."""
+        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+        env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(self.task_root),
+            "LAMBDA_RUNTIME_DIR": str(self.runtime_dir),
+            "_HANDLER": self.handler,
+            "AWS_LAMBDA_RUNTIME_API": api_address,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+        }
+        # Lambda gives the function its role's credentials; locally, the caller's.
+        env.update(
+            (name, value)
+            for name, value in os.environ.items()
+            if name in _PASSED_THROUGH or name.startswith("AWS_ENDPOINT_URL_")
+        )
+        env.update(self.environment)
+        return env
+
+    def start(self) -> float:
+        """Start the process and run the init phase; return its duration in seconds.
+
+        Raises :class:`InitError` when the runtime reports an init error, or
+        the process exits before asking for its first event.
+        """
+        with self._lock:
+            return self._start()
+
+    def _start(self) -> float:
+        self._stop()
+        api = RuntimeAPI(function_arn=self.function_arn, timeout=self.timeout)
+        log_start = self._log_size()
+        started = time.monotonic()
+        # A file, not a pipe: whatever the function printed before posting its
+        # result is in the file by the time the result arrives.
+        with self.log_path.open("ab") as log_file:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-S",
+                    "-u",
+                    "-c",
+                    _BOOTSTRAP,
+                    os.pathsep.join([str(self.task_root), str(self.runtime_dir)]),
+                    self.handler,
+                ],
+                cwd=self.task_root,
+                env=self.environ(api.address),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        self.process, self.api = process, api
+        threading.Thread(target=self._watch, args=(process, api), daemon=True).start()
+        finished = api.wait(
+            lambda: api.next_calls > 0 or api.init_error is not None or process.poll() is not None,
+            self.init_timeout,
+        )
+        duration = time.monotonic() - started
+        if api.next_calls > 0:
+            self.init_duration = duration
+            self._pending_init = duration
+            return duration
+        self._stop()
+        log = self._read_log(log_start)
+        if api.init_error is not None:
+            error = api.init_error
+            raise InitError(
+                error_type=error.get("errorType", "Unknown"),
+                error_message=error.get("errorMessage", ""),
+                stack_trace=error.get("stackTrace", []),
+                log=log,
+            )
+        if finished:
+            raise InitError(
+                error_type="Runtime.ExitError",
+                error_message=(
+                    f"The runtime process exited with status {process.returncode} "
+                    "before it asked for its first event."
+                ),
+                log=log,
+            )
+        raise InitError(
+            error_type="Sandbox.Timedout",
+            error_message=f"The init phase took longer than {self.init_timeout:.0f} seconds.",
+            log=log,
+        )
+
+    def _watch(self, process: subprocess.Popen[bytes], api: RuntimeAPI) -> None:
+        returncode = process.wait()
+        api.abandon(
+            {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": f"Runtime exited with error: exit status {returncode}",
+                "stackTrace": [],
+            }
+        )
+
+    def _log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _read_log(self, start: int) -> str:
+        with self.log_path.open("rb") as f:
+            f.seek(start)
+            text = f.read().decode("utf-8", "replace")
+        # awslambdaric keeps a multi-line error as one CloudWatch event by
+        # using "\r" between lines and no-break spaces for indentation.
+        return text.replace("\r", "\n").replace("\xa0", " ")
+
+    def invoke(self, event: Any) -> InvokeResult:
+        """Send ``event`` (JSON-serializable) through the runtime; wait for the result.
+
+        A function error comes back in ``function_error``, as Lambda's Invoke
+        returns it; a crash or timeout ends the process and the next
+        invocation starts a new one.
+        """
+        payload = json.dumps(event).encode()
+        with self._lock:
+            init_duration = None
+            if not self.alive:
+                self._start()
+            init_duration, self._pending_init = self._pending_init, None
+            api = self.api
+            assert api is not None
+            log_start = self._log_size()
+            started = time.monotonic()
+            invocation = api.submit(payload)
+            finished = invocation.done.wait(self.timeout)
+            duration = time.monotonic() - started
+            if not finished:
+                self._stop()
+                invocation.error = {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": (
+                        f"RequestId: {invocation.request_id} Error: "
+                        f"Task timed out after {self.timeout:.2f} seconds"
+                    ),
+                    "stackTrace": [],
+                }
+            log = self._read_log(log_start)
+        if invocation.error is not None:
+            return InvokeResult(
+                invocation.request_id, None, invocation.error, duration, init_duration, log
+            )
+        assert invocation.response is not None
+        return InvokeResult(
+            invocation.request_id,
+            json.loads(invocation.response) if invocation.response else None,
+            None,
+            duration,
+            init_duration,
+            log,
+        )
+
+    def _stop(self) -> None:
+        process, api = self.process, self.api
+        self.process = self.api = None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if api is not None:
+            api.close()
+
+    def close(self) -> None:
+        """End the process and the Runtime API server."""
+        with self._lock:
+            self._stop()
