@@ -217,6 +217,13 @@ class _RuntimeServer(http.server.ThreadingHTTPServer):
         self.closing = True
         super().shutdown()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The runtime process going away mid-request is routine (crash, timeout, close).
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("runtime api: connection from %s dropped", client_address)
+        else:
+            super().handle_error(request, client_address)
+
 
 _PREFIX = "/2018-06-01/runtime"
 _INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/([^/]+)/(response|error)$")
@@ -436,17 +443,24 @@ def runtime_dir(root: Path, distributions: Sequence[str] = (RUNTIME_CLIENT,)) ->
     return target
 
 
+def local_runtime() -> str:
+    """This interpreter as a Lambda runtime name (``python3.12``)."""
+    return f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def local_architecture() -> str:
+    """This machine's CPU as a Lambda architecture name (``x86_64`` or ``arm64``)."""
+    machine = platform.machine().lower()
+    return {"amd64": "x86_64", "aarch64": "arm64"}.get(machine, machine)
+
+
 def platform_mismatch(runtime: str, architecture: str) -> str | None:
     """A warning when the package targets another Python or CPU than this machine's."""
-    local_runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    machine = {"amd64": "x86_64", "aarch64": "arm64"}.get(
-        platform.machine().lower(), platform.machine().lower()
-    )
+    here, machine = local_runtime(), local_architecture()
     differences = []
-    if runtime != local_runtime:
+    if runtime != here:
         differences.append(
-            f"Python {runtime.removeprefix('python')} "
-            f"(here: {local_runtime.removeprefix('python')})"
+            f"Python {runtime.removeprefix('python')} (here: {here.removeprefix('python')})"
         )
     if architecture != machine:
         differences.append(f"{architecture} (here: {machine})")
@@ -498,8 +512,8 @@ class LocalFunction:
         self.handler = handler
         self.environment = dict(environment or {})
         self.region = region
-        self.runtime = runtime or f"python{sys.version_info.major}.{sys.version_info.minor}"
-        self.architecture = architecture or "x86_64"
+        self.runtime = runtime or local_runtime()
+        self.architecture = architecture or local_architecture()
         self.memory_size = memory_size
         self.timeout = timeout
         self.init_timeout = init_timeout
