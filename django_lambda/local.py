@@ -17,6 +17,7 @@ Nothing here imports Django: :func:`function_from_settings` is the bridge.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.server
 import importlib.metadata
@@ -25,8 +26,10 @@ import json
 import logging
 import os
 import platform
+import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,10 +37,12 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from django_lambda import http_events
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +235,9 @@ _INVOCATION_PATH = re.compile(rf"^{_PREFIX}/invocation/([^/]+)/(response|error)$
 
 
 class _RuntimeRequestHandler(http.server.BaseHTTPRequestHandler):
+    # Headers and body go out in separate writes: without this, Nagle's
+    # algorithm and delayed ACKs add ~40 ms to every keep-alive exchange.
+    disable_nagle_algorithm = True
     # awslambdaric's HTTP client waits forever on an HTTP/1.0 reply; 1.1
     # needs Content-Length on every response to keep the connection usable.
     protocol_version = "HTTP/1.1"
@@ -598,6 +606,9 @@ class LocalFunction:
                 cwd=self.task_root,
                 env=self.environ(api.address),
                 stdin=subprocess.DEVNULL,
+                # Its own session: a Ctrl-C in the terminal reaches only the
+                # parent, which then ends this process itself.
+                start_new_session=True,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
@@ -723,3 +734,226 @@ class LocalFunction:
         """End the process and the Runtime API server."""
         with self._lock:
             self._stop()
+
+
+class FunctionPool:
+    """Several execution environments for one package, each busy with one event at a time.
+
+    Like Lambda's concurrency: an event waits for a free environment; an
+    environment whose process crashed starts a new one on its next event.
+    """
+
+    def __init__(self, package: Path, *, size: int = 2, **function_options: Any) -> None:
+        if size < 1:
+            raise ValueError(f"A pool needs at least one function, not {size}.")
+        package = Path(package)
+        task_root = package if package.is_dir() else unpack(package)
+        self.functions = [LocalFunction(task_root, **function_options) for _ in range(size)]
+        self._free: queue.SimpleQueue[LocalFunction] = queue.SimpleQueue()
+        for function in self.functions:
+            self._free.put(function)
+
+    def __enter__(self) -> FunctionPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> list[float]:
+        """Run every environment's init phase now; return their durations."""
+        return [function.start() for function in self.functions]
+
+    def invoke(self, event: Any) -> InvokeResult:
+        function = self._free.get()
+        try:
+            return function.invoke(event)
+        finally:
+            self._free.put(function)
+
+    def pids(self) -> list[int]:
+        return [f.process.pid for f in self.functions if f.process is not None]
+
+    def close(self) -> None:
+        for function in self.functions:
+            function.close()
+
+
+# Hop-by-hop headers are the server's business, not the function's.
+_HOP_BY_HOP = {"connection", "content-length", "keep-alive", "transfer-encoding", "upgrade"}
+
+
+class LocalServer(http.server.ThreadingHTTPServer):
+    """An HTTP server on the local machine that sends each request through a pool.
+
+    A request becomes the event that ``event_format``'s front door would send,
+    and the function's result goes back the way that front door returns it.
+    """
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        pool: FunctionPool,
+        *,
+        event_format: str = "v2",
+        write: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        http_events.check_format(event_format)
+        self.pool = pool
+        self.event_format = event_format
+        self.write = write
+        super().__init__(address, _LocalRequestHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: LocalServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("lambda_serve: " + format, *args)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers
+                pass
+            return b"".join(chunks)
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _handle(self) -> None:
+        server = self.server
+        headers = [
+            (name, value) for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP
+        ]
+        event = http_events.make_event(
+            format=server.event_format,
+            method=self.command,
+            path=self.path,
+            headers=headers,
+            body=self._read_body(),
+            source_ip=self.client_address[0],
+        )
+        try:
+            result = server.pool.invoke(event)
+        except InitError as error:
+            server.write(str(error))
+            server.write(error.log)
+            self._send(_gateway_error())
+            return
+        if result.log:
+            server.write(result.log.rstrip("\n"))
+        report = f"Duration: {result.duration * 1000:.2f} ms"
+        if result.init_duration is not None:
+            report += f"  Init Duration: {result.init_duration * 1000:.2f} ms"
+        if result.function_error is not None:
+            server.write(format_function_error(result.function_error))
+            response = _gateway_error()
+        else:
+            try:
+                response = http_events.read_result(result.payload, format=server.event_format)
+            except http_events.MalformedResult as error:
+                server.write(f"Malformed result from the function: {error}")
+                response = _gateway_error()
+        server.write(f'"{self.requestline}" {response.status} {len(response.body)}  {report}')
+        self._send(response)
+
+    def _send(self, response: http_events.HTTPResult) -> None:
+        self.send_response(response.status, response.reason)
+        for name, value in response.headers:
+            if name.lower() not in _HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+
+def _gateway_error() -> http_events.HTTPResult:
+    # What API Gateway and Function URLs answer when the function fails.
+    body = b'{"message":"Internal Server Error"}'
+    return http_events.HTTPResult(502, "Bad Gateway", [("Content-Type", "application/json")], body)
+
+
+def format_function_error(error: Mapping[str, Any]) -> str:
+    """errorType: errorMessage, then the stack, as Lambda's console shows a function error."""
+    lines = [f"{error.get('errorType', 'Unknown')}: {error.get('errorMessage', '')}"]
+    stack = error.get("stackTrace") or []
+    if stack:
+        lines.append("Traceback (most recent call last):")
+        lines.extend(str(frame).rstrip("\n") for frame in stack)
+    return "\n".join(lines)
+
+
+def serve(
+    package: Path,
+    addr: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    concurrency: int = 2,
+    event_format: str = "v2",
+    write: Callable[[str], None] = lambda line: None,
+    **function_options: Any,
+) -> None:
+    """Serve ``package`` (a zip or an unpacked directory) over HTTP until interrupted.
+
+    Starts ``concurrency`` environments first (an init error raises
+    :class:`InitError` before anything listens), then serves until SIGINT
+    or SIGTERM, and ends every process it started before returning.
+    """
+    pool = FunctionPool(package, size=concurrency, **function_options)
+    server: LocalServer | None = None
+    try:
+        with _signals(sigterm=_interrupt):
+            try:
+                inits = pool.start()
+                server = LocalServer((addr, port), pool, event_format=event_format, write=write)
+                write(
+                    f"{concurrency} function process(es) ready (init "
+                    + ", ".join(f"{d * 1000:.0f} ms" for d in inits)
+                    + f"), pids {', '.join(map(str, pool.pids()))}"
+                )
+                write(f"Serving {package} at {server.url}/ (Ctrl-C to stop)")
+                server.serve_forever(poll_interval=0.2)
+            except KeyboardInterrupt:
+                write("Stopping.")
+    finally:
+        # A second Ctrl-C must not leave processes behind half-way through.
+        with _signals(sigint=signal.SIG_IGN, sigterm=signal.SIG_IGN):
+            if server is not None:
+                server.server_close()
+            pool.close()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _signals(
+    *, sigint: Any = signal.default_int_handler, sigterm: Any = signal.SIG_DFL
+) -> Iterator[None]:
+    """Handle SIGINT and SIGTERM as given, then restore (signals exist in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, sigint),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, sigterm),
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

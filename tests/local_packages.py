@@ -75,3 +75,51 @@ def zip_package(directory: Path, zip_path: Path) -> Path:
 def make_zip(tmp_path: Path, handler_source: str = ECHO_HANDLER, name: str = "package") -> Path:
     source = write_package(tmp_path / f"{name}-src", handler_source)
     return zip_package(source, tmp_path / f"{name}.zip")
+
+# Stands in for django_lambda.handler behind an HTTP front door: answers by path.
+HTTP_HANDLER = """
+import base64, json, os
+from urllib.parse import parse_qs
+
+BINARY = bytes(range(256))
+
+
+def lambda_handler(event, context):
+    v2 = event.get("version") == "2.0"
+    path = event["rawPath"] if v2 else event["path"]
+    method = event["requestContext"]["http"]["method"] if v2 else event["httpMethod"]
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode()
+    print(method, path)
+    if path == "/binary":
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/octet-stream"},
+            "body": base64.b64encode(BINARY).decode(),
+            "isBase64Encoded": True,
+        }
+    if path == "/cookies":
+        cookies = ["a=1; Path=/", "b=2; Path=/", "c=3; Path=/; HttpOnly"]
+        if v2:
+            return {"statusCode": 204, "cookies": cookies, "body": ""}
+        return {"statusCode": 204, "multiValueHeaders": {"Set-Cookie": cookies}, "body": ""}
+    if path == "/crash":
+        os._exit(1)
+    if path == "/fail":
+        raise RuntimeError("the handler failed")
+    return {
+        "statusCode": 201 if method == "POST" else 200,
+        "headers": {"Content-Type": "application/json", "X-Pid": str(os.getpid())},
+        "body": json.dumps(
+            {
+                "method": method,
+                "path": path,
+                "query": event.get("rawQueryString"),
+                "cookies": event.get("cookies"),
+                "form": parse_qs(body),
+            }
+        ),
+        "isBase64Encoded": False,
+    }
+"""
