@@ -38,6 +38,12 @@ class MalformedResult(Exception):
     """The function's result is not an HTTP response of the expected shape."""
 
 
+def check_format(format: str) -> str:
+    if format not in FORMATS:
+        raise ValueError(f"Unknown event format {format!r}: use one of {', '.join(FORMATS)}.")
+    return format
+
+
 def parse_header(line: str) -> tuple[str, str]:
     """``"Name: value"`` (as curl's ``-H``) -> ``("Name", "value")``."""
     name, sep, value = line.partition(":")
@@ -89,8 +95,7 @@ def make_event(
     ``path`` is the request target as sent on the wire: percent-encoded, with
     the query string. The domain name comes from the Host header.
     """
-    if format not in FORMATS:
-        raise ValueError(f"Unknown event format {format!r}: use one of {', '.join(FORMATS)}.")
+    check_format(format)
     raw_path, _, raw_query = path.partition("?")
     host = next((v for n, v in headers if n.lower() == "host"), "localhost")
     domain_name = host.rsplit(":", 1)[0] if not host.endswith("]") else host

@@ -957,3 +957,88 @@ def _signals(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+# The bridge to Django: what the functions above need, read from DJANGO_LAMBDA.
+
+PACKAGE_NAME = "package.zip"
+
+
+def function_options() -> dict[str, Any]:
+    """:class:`LocalFunction` keyword arguments for the function DJANGO_LAMBDA describes."""
+    from django.conf import settings
+
+    from django_lambda.conf import lambda_settings
+
+    environment = dict(lambda_settings.ENVIRONMENT)
+    # override_settings hides SETTINGS_MODULE; the environment still has it.
+    settings_module = getattr(settings, "SETTINGS_MODULE", None) or os.environ.get(
+        "DJANGO_SETTINGS_MODULE"
+    )
+    environment.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    if not environment["DJANGO_SETTINGS_MODULE"]:
+        raise LocalRunError(
+            "Cannot tell which settings module the function should use: set "
+            "DJANGO_LAMBDA['ENVIRONMENT']['DJANGO_SETTINGS_MODULE']."
+        )
+    wrong = sorted(name for name, value in environment.items() if not isinstance(value, str))
+    if wrong:
+        raise LocalRunError(
+            f"DJANGO_LAMBDA['ENVIRONMENT'] values must be strings, as Lambda's are: fix {wrong}."
+        )
+    runtime_distributions = [RUNTIME_CLIENT]
+    if lambda_settings.EXCLUDE_RUNTIME_PACKAGES:
+        # Left out of the package because Lambda's runtime provides them:
+        # provide them here too, as the runtime's directory does on Lambda.
+        runtime_distributions += lambda_settings.RUNTIME_PACKAGES
+    return {
+        "function_name": lambda_settings.FUNCTION_NAME or "local",
+        "environment": environment,
+        "region": lambda_settings.REGION
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1",
+        "runtime": lambda_settings.runtime,
+        "architecture": lambda_settings.ARCHITECTURE,
+        "memory_size": lambda_settings.MEMORY_SIZE,
+        "timeout": lambda_settings.TIMEOUT,
+        "runtime_distributions": runtime_distributions,
+    }
+
+
+_NOT_SOURCES = {"__pycache__", "node_modules", "venv", "env", "staticfiles"}
+
+
+def _newest_source(project_dir: Path, build_dir: Path) -> float:
+    newest = 0.0
+    for directory, subdirs, files in os.walk(project_dir):
+        subdirs[:] = [
+            name
+            for name in subdirs
+            if not name.startswith(".")
+            and name not in _NOT_SOURCES
+            and Path(directory, name) != build_dir
+            and not Path(directory, name, "pyvenv.cfg").exists()
+        ]
+        for name in files:
+            with contextlib.suppress(OSError):
+                newest = max(newest, os.stat(os.path.join(directory, name)).st_mtime)
+    return newest
+
+
+def local_package(*, write: Callable[[str], None] = lambda line: None) -> Path:
+    """The project's package zip: the built one if it is newer than every project file,
+    else a fresh build."""
+    from django_lambda import build
+    from django_lambda.conf import lambda_settings
+
+    zip_path = lambda_settings.build_dir / PACKAGE_NAME
+    if zip_path.is_file():
+        if zip_path.stat().st_mtime >= _newest_source(
+            lambda_settings.project_dir, lambda_settings.build_dir
+        ):
+            return zip_path
+        write(f"{zip_path} is older than the project's files: building it again.")
+    else:
+        write(f"No package at {zip_path}: building it.")
+    return Path(build.build_package(log=write).zip_path)
