@@ -76,6 +76,7 @@ def make_zip(tmp_path: Path, handler_source: str = ECHO_HANDLER, name: str = "pa
     source = write_package(tmp_path / f"{name}-src", handler_source)
     return zip_package(source, tmp_path / f"{name}.zip")
 
+
 # Stands in for django_lambda.handler behind an HTTP front door: answers by path.
 HTTP_HANDLER = """
 import base64, json, os
