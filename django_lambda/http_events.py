@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 FORMATS = ("v2", "v1", "alb")
 ACCOUNT_ID = "123456789012"
@@ -207,8 +207,8 @@ def _make_v1(
 ) -> dict[str, Any]:
     multi_headers = _multi(headers)
     multi_query = _multi(parse_qsl(raw_query, keep_blank_values=True))
-    # A REST API hands the function the path decoded.
-    path = unquote(raw_path)
+    # A REST API hands the function the path still percent-encoded, as sent.
+    path = raw_path
     return {
         "resource": "/{proxy+}",
         "path": path,
