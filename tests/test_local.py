@@ -7,11 +7,15 @@ import json
 import os
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.test import override_settings
 
-from django_lambda import local
+from django_lambda import build, local
+from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES
 from tests.local_packages import BROKEN_HANDLER, ECHO_HANDLER, make_zip, write_package
 
 
@@ -240,3 +244,95 @@ def test_platform_mismatch() -> None:
         f"The package targets {other} (here: {local.local_architecture()}): native "
         "wheels in it may not load locally, although they will on Lambda. Running it anyway."
     )
+
+
+# The bridge to DJANGO_LAMBDA.
+
+
+def test_function_options_from_settings(tmp_path: Path) -> None:
+    with override_settings(
+        DJANGO_LAMBDA={
+            "FUNCTION_NAME": "stars",
+            "REGION": "eu-central-1",
+            "RUNTIME": "python3.12",
+            "ARCHITECTURE": "arm64",
+            "MEMORY_SIZE": 1024,
+            "TIMEOUT": 10,
+            "ENVIRONMENT": {"GREETING": "hi"},
+        }
+    ):
+        options = local.function_options()
+    assert options == {
+        "function_name": "stars",
+        "environment": {"GREETING": "hi", "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        "region": "eu-central-1",
+        "runtime": "python3.12",
+        "architecture": "arm64",
+        "memory_size": 1024,
+        "timeout": 10,
+        # Lambda's runtime provides these, so the package leaves them out.
+        "runtime_distributions": ["awslambdaric", *DEFAULT_RUNTIME_PACKAGES],
+    }
+
+
+def test_function_options_environment_must_be_strings() -> None:
+    with (
+        override_settings(DJANGO_LAMBDA={"ENVIRONMENT": {"DEBUG": 1}}),
+        pytest.raises(local.LocalRunError) as caught,
+    ):
+        local.function_options()
+    assert str(caught.value) == (
+        "DJANGO_LAMBDA['ENVIRONMENT'] values must be strings, as Lambda's are: fix ['DEBUG']."
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A project directory with a built zip; yields the log of build_package calls."""
+    (tmp_path / "app.py").write_text("")
+    built = tmp_path / ".lambda" / "package.zip"
+    built.parent.mkdir()
+    built.write_bytes(b"zip")
+    calls: list[str] = []
+
+    def build_package(*, output: Path | None = None, log: Any = None) -> build.BuildResult:
+        calls.append("build")
+        built.write_bytes(b"new zip")
+        return build.BuildResult(built, "sha", 7, 7)
+
+    monkeypatch.setattr(build, "build_package", build_package, raising=False)
+    with override_settings(DJANGO_LAMBDA={"PROJECT_DIR": str(tmp_path)}):
+        yield calls
+
+
+def test_local_package_uses_an_up_to_date_zip(project: list[str], tmp_path: Path) -> None:
+    zip_path = tmp_path / ".lambda" / "package.zip"
+    os.utime(tmp_path / "app.py", (1000, 1000))
+    # Files in ignored places do not make the package stale.
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.py").write_text("")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "app.pyc").write_text("")
+    os.utime(zip_path, (500_000_000_000, 500_000_000_000 - 1))
+    for path in (tmp_path / ".venv" / "x.py", tmp_path / "__pycache__" / "app.pyc"):
+        os.utime(path, (500_000_000_000, 500_000_000_000))
+    assert local.local_package() == zip_path
+    assert project == []
+
+
+def test_local_package_rebuilds_a_stale_zip(project: list[str], tmp_path: Path) -> None:
+    zip_path = tmp_path / ".lambda" / "package.zip"
+    os.utime(zip_path, (1000, 1000))
+    notes: list[str] = []
+    assert local.local_package(write=notes.append) == zip_path
+    assert project == ["build"]
+    assert notes == [f"{zip_path} is older than the project's files: building it again."]
+
+
+def test_local_package_builds_a_missing_zip(project: list[str], tmp_path: Path) -> None:
+    zip_path = tmp_path / ".lambda" / "package.zip"
+    zip_path.unlink()
+    notes: list[str] = []
+    assert local.local_package(write=notes.append) == zip_path
+    assert project == ["build"]
+    assert notes == [f"No package at {zip_path}: building it."]
