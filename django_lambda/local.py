@@ -144,7 +144,7 @@ class RuntimeAPI:
     def address(self) -> str:
         """host:port, the value of ``AWS_LAMBDA_RUNTIME_API``."""
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def close(self) -> None:
         self._server.shutdown()
@@ -808,7 +808,7 @@ class LocalServer(http.server.ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
 
 class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):

@@ -197,8 +197,8 @@ class Command(BaseCommand):
         log_text = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace")
         result = json.loads(body) if body else None
         if response.get("FunctionError"):
-            error = result if isinstance(result, dict) else {"errorMessage": str(result)}
-            return None, error, log_text
+            failure = result if isinstance(result, dict) else {"errorMessage": str(result)}
+            return None, failure, log_text
         return result, None, log_text
 
     def invoke_local(
