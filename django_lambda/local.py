@@ -972,8 +972,8 @@ def function_options() -> dict[str, Any]:
 
     environment = dict(lambda_settings.ENVIRONMENT)
     # override_settings hides SETTINGS_MODULE; the environment still has it.
-    settings_module = getattr(settings, "SETTINGS_MODULE", None) or os.environ.get(
-        "DJANGO_SETTINGS_MODULE"
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or getattr(
+        settings, "SETTINGS_MODULE", None
     )
     environment.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     if not environment["DJANGO_SETTINGS_MODULE"]:
