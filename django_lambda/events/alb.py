@@ -1,0 +1,46 @@
+"""Application Load Balancer Lambda targets, single-value and multi-value headers.
+
+Payload: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+ALB leaves the path and the query parameters URL-encoded, and takes one
+value per response header unless multi-value headers are turned on.
+"""
+
+from __future__ import annotations
+
+from django_lambda.events import common
+
+
+def detect(event: common.Event) -> bool:
+    context = event.get("requestContext")
+    return type(context) is dict and "elb" in context
+
+
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
+    common.add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
+    return common.finish_environ(
+        base,
+        method=event.get("httpMethod"),
+        path_info=common.decoded_path(event.get("path")),
+        query=common.reencode_query(
+            event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
+        ),
+        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        domain=None,
+        remote_addr=common.last_forwarded_for(base),
+    )
+
+
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
+    result: common.Result = {
+        "statusCode": response.status,
+        "statusDescription": response.status_line,
+    }
+    # The response must use the mode the target group's event used.
+    if "multiValueHeaders" in event:
+        result["multiValueHeaders"] = common.grouped_headers(response)
+    else:
+        result["headers"] = common.single_value_headers(response)
+    result["body"] = body
+    result["isBase64Encoded"] = is_base64
+    return result

@@ -1,0 +1,57 @@
+"""API Gateway REST APIs (proxy integration, payload 1.0); also Kong's ``awsgateway_compatible``.
+
+Payload: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+Kong's aws-lambda plugin with ``awsgateway_compatible`` sends the same shape
+(older Kong versions without ``requestContext``), and reads the same response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_lambda.events import common
+
+
+def detect(event: common.Event) -> bool:
+    # Checked after ALB, VPC Lattice and payload 2.0, which also have requestContext.
+    if "requestContext" not in event:
+        return "httpMethod" in event  # older Kong: no requestContext
+    return "httpMethod" in event or "path" in event
+
+
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
+    context = event.get("requestContext") or {}
+    identity = context.get("identity") or {}
+    # multiValue* hold every value; the single-value keys only the last one.
+    common.add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
+    return common.finish_environ(
+        base,
+        method=event.get("httpMethod"),
+        # REST APIs leave the path percent-encoded, and without the stage.
+        path_info=common.decoded_path(event.get("path")),
+        query=common.encode_query(
+            event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
+        ),
+        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        domain=context.get("domainName"),
+        remote_addr=identity.get("sourceIp"),
+        stage=context.get("stage"),
+    )
+
+
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
+    single: dict[str, Any] = {}
+    multi: dict[str, list[str]] = {}
+    for name, values in common.grouped_headers(response).items():
+        if len(values) == 1:
+            single[name] = values[0]
+        else:
+            multi[name] = values
+    return {
+        "statusCode": response.status,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }

@@ -1,0 +1,63 @@
+"""API Gateway HTTP APIs (payload 2.0), ``$default`` and named stages.
+
+Payload: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+"""
+
+from __future__ import annotations
+
+from django_lambda.events import common
+
+
+def detect(event: common.Event) -> bool:
+    return event.get("version") == "2.0" and "rawPath" in event
+
+
+def to_environ(
+    event: common.Event, base: common.Environ, *, path_encoded: bool = False
+) -> common.Environ:
+    """The environ for any payload 2.0 event; ``path_encoded`` for Function URLs."""
+    context = event.get("requestContext")
+    if type(context) is not dict:
+        raise common.BadEvent("The event's requestContext must be an object.")
+    http = context.get("http")
+    if type(http) is not dict:
+        raise common.BadEvent("The event's requestContext.http must be an object.")
+    common.add_headers(base, event.get("headers"))
+    cookies = event.get("cookies")
+    if cookies:
+        common.add_headers(base, {"cookie": cookies})
+    query = event.get("rawQueryString") or ""
+    if type(query) is not str:
+        raise common.BadEvent(
+            f"The event's rawQueryString must be a string, not {type(query).__name__}."
+        )
+    path = event.get("rawPath")
+    return common.finish_environ(
+        base,
+        method=http.get("method"),
+        path_info=common.decoded_path(path) if path_encoded else common.plain_path(path),
+        query=query,
+        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        domain=context.get("domainName"),
+        remote_addr=http.get("sourceIp"),
+        stage=context.get("stage"),
+        stage_in_path=True,
+    )
+
+
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, values in common.grouped_headers(response).items():
+        if name.lower() == "set-cookie":
+            cookies.extend(values)
+        else:
+            headers[name] = ",".join(values)
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "cookies": cookies,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }

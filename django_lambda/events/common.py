@@ -1,0 +1,418 @@
+"""What every event source shares: event -> WSGI environ pieces, WSGI response -> result pieces.
+
+The source modules next to this one only say where their event keeps each
+piece and which response shape their caller expects; every rule lives here,
+once. The rules and the peer bugs behind them are in docs/DESIGN.md, "Event
+sources and the translation rules".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import sys
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
+
+from django.core.signals import setting_changed
+
+from django_lambda.conf import SETTING_NAME, lambda_settings
+
+Event = dict[str, Any]
+Environ = dict[str, Any]
+Result = dict[str, Any]
+
+
+class BadEvent(Exception):
+    """An HTTP-shaped event that cannot be turned into a request; answered with a 400."""
+
+
+# --- settings the hot path needs, computed once per settings change ---------
+
+
+class HandlerSettings:
+    """The handler's settings, pre-digested so a request does no parsing."""
+
+    __slots__ = ("base_path", "log_requests", "text_exact", "text_major", "text_suffix")
+
+    def __init__(self) -> None:
+        # BASE_PATH is compared with PATH_INFO, which is latin-1 of UTF-8 (PEP 3333).
+        self.base_path: str = wsgi_str(lambda_settings.BASE_PATH or "")
+        self.log_requests: bool = bool(lambda_settings.LOG_REQUESTS)
+        exact, major, suffix = set(), set(), set()
+        for pattern in lambda_settings.TEXT_CONTENT_TYPES:
+            pattern = pattern.strip().lower()
+            if pattern.startswith("+"):
+                suffix.add(pattern)
+            elif pattern.endswith("/*"):
+                major.add(pattern[:-2])
+            else:
+                exact.add(pattern)
+        self.text_exact = frozenset(exact)
+        self.text_major = frozenset(major)
+        self.text_suffix = frozenset(suffix)
+
+    def is_text(self, content_type: str) -> bool:
+        """Whether a Content-Type travels as text: "type/*", "+suffix" or exact match."""
+        mime = content_type.partition(";")[0].strip().lower()
+        if mime in self.text_exact:
+            return True
+        major, _, subtype = mime.partition("/")
+        if major in self.text_major:
+            return True
+        plus = subtype.rfind("+")
+        return plus != -1 and subtype[plus:] in self.text_suffix
+
+
+@cache
+def handler_settings() -> HandlerSettings:
+    return HandlerSettings()
+
+
+def _clear_handler_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting == SETTING_NAME:
+        handler_settings.cache_clear()
+
+
+setting_changed.connect(_clear_handler_settings)
+
+
+# --- request side -------------------------------------------------------------
+
+# The parts of the environ that never change; copied (shallowly) per request.
+BASE_ENVIRON: Environ = {
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "wsgi.version": (1, 0),
+    "wsgi.errors": sys.stderr,
+    "wsgi.multithread": False,
+    "wsgi.multiprocess": False,
+    "wsgi.run_once": False,
+}
+
+
+def wsgi_str(text: str) -> str:
+    """A str as WSGI carries it: latin-1 of its UTF-8 bytes (PEP 3333)."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+def decoded_path(path: Any) -> str:
+    """A still percent-encoded path, decoded exactly once, as a WSGI str.
+
+    REST APIs, Function URLs, ALB, Kong and VPC Lattice send the path as the
+    client wrote it, so ``/a%2541`` must become ``/a%41`` (never ``/aA``).
+    """
+    path = required_str(path, "path")
+    if "%" not in path:
+        return wsgi_str(path)
+    return unquote_to_bytes(path).decode("latin-1")
+
+
+def plain_path(path: Any) -> str:
+    """A path API Gateway has already decoded (HTTP APIs), as a WSGI str.
+
+    HTTP APIs decode the path before the event is made (middleapi/standard-server#93),
+    so it must not be decoded again.
+    """
+    return wsgi_str(required_str(path, "path"))
+
+
+def required_str(value: Any, what: str) -> str:
+    if type(value) is not str:
+        if value is None:
+            raise BadEvent(f"The event has no {what}.")
+        raise BadEvent(f"The event's {what} must be a string, not {type(value).__name__}.")
+    return value
+
+
+def body_bytes(body: Any, is_base64: Any) -> bytes:
+    """The request body: base64-decoded whenever the event says so, for every method."""
+    if body is None:
+        return b""
+    if type(body) is not str:
+        raise BadEvent(f"The event's body must be a string or null, not {type(body).__name__}.")
+    if is_base64:
+        try:
+            return base64.b64decode(body, validate=True)
+        except binascii.Error:
+            raise BadEvent(
+                "The event's body is not valid base64 (isBase64Encoded is true)."
+            ) from None
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadEvent("The event's body is not valid Unicode text.") from None
+
+
+def _query_value(value: Any, what: str) -> str:
+    if type(value) is str:
+        return value
+    # Kong's awsgateway_compatible mode sends a key without "=" as `true`.
+    if value is True:
+        return ""
+    raise BadEvent(f"Query parameter {what!r} must have string values, not {type(value).__name__}.")
+
+
+def _query_pairs(params: Any) -> Iterable[tuple[str, str]]:
+    if type(params) is not dict:
+        raise BadEvent(
+            f"The event's query parameters must be an object, not {type(params).__name__}."
+        )
+    for key, value in params.items():
+        if type(value) is list:
+            for item in value:
+                yield key, _query_value(item, key)
+        else:
+            yield key, _query_value(value, key)
+
+
+def encode_query(params: Any) -> str:
+    """A query string from parameters the source has already decoded.
+
+    ``+`` in a value is a literal plus, so it is sent as ``%2B``; repeated keys
+    (lists) survive in order.
+    """
+    if not params:
+        return ""
+    return "&".join(
+        quote_plus(key) + "=" + quote_plus(value) if value else quote_plus(key)
+        for key, value in _query_pairs(params)
+    )
+
+
+def _requote(text: str) -> str:
+    # Byte-exact: decode the client's escapes, then encode every byte that needs it.
+    return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
+
+
+def reencode_query(params: Any) -> str:
+    """A query string from parameters the source passes still URL-encoded (ALB).
+
+    Decoding first keeps ``%20`` from becoming ``%2520``; a raw ``+`` stays a
+    space and ``%2B`` stays a plus.
+    """
+    if not params:
+        return ""
+    return "&".join(
+        _requote(key) + "=" + _requote(value) if value else _requote(key)
+        for key, value in _query_pairs(params)
+    )
+
+
+def add_headers(environ: Environ, headers: Any) -> None:
+    """Copy request headers into ``HTTP_*`` keys.
+
+    Names are case-insensitive and repeats join with "," ("; " for Cookie).
+    A name containing "_" is dropped, as gunicorn and runserver do, so
+    ``X_Forwarded_For`` cannot pose as ``X-Forwarded-For``. Values may be
+    strings or lists of strings (multi-value sources).
+    """
+    if not headers:
+        return
+    if type(headers) is not dict:
+        raise BadEvent(f"The event's headers must be an object, not {type(headers).__name__}.")
+    for name, value in headers.items():
+        if "_" in name:
+            continue
+        key = name.upper().replace("-", "_")
+        sep = "; " if key == "COOKIE" else ","
+        if type(value) is list:
+            for item in value:
+                if type(item) is not str:
+                    raise _bad_header(name, item)
+            if not value:
+                continue
+            value = sep.join(value)
+        elif type(value) is not str:
+            raise _bad_header(name, value)
+        if key == "CONTENT_LENGTH":
+            continue  # set from the decoded body instead
+        if key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+        if not value.isascii():
+            value = value.encode("utf-8").decode("latin-1")
+        if key in environ:
+            value = environ[key] + sep + value
+        environ[key] = value
+
+
+def _bad_header(name: str, value: Any) -> BadEvent:
+    return BadEvent(
+        f"Header {name!r} has a {type(value).__name__} value; header values must be strings."
+    )
+
+
+def last_forwarded_for(environ: Environ) -> str | None:
+    """The address the load balancer appended to X-Forwarded-For (the last one).
+
+    The first entries come from the client and can say anything.
+    """
+    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+    if not forwarded:
+        return None
+    return forwarded.rpartition(",")[2].strip() or None
+
+
+def is_execute_api(host: str) -> bool:
+    return ".execute-api." in host and host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+def strip_prefix(path_info: str, prefix: str) -> str | None:
+    """``path_info`` without ``prefix``, if it starts with it on a segment boundary."""
+    if path_info == prefix:
+        return ""
+    if path_info.startswith(prefix) and path_info[len(prefix)] == "/":
+        return path_info[len(prefix) :]
+    return None
+
+
+def finish_environ(
+    environ: Environ,
+    *,
+    method: Any,
+    path_info: str,
+    query: str,
+    body: bytes,
+    domain: Any,
+    remote_addr: Any,
+    stage: Any = None,
+    stage_in_path: bool = False,
+) -> Environ:
+    """Fill in everything that follows from the headers already in ``environ``.
+
+    ``stage`` is the API Gateway stage: on an execute-api host it goes into
+    SCRIPT_NAME (``stage_in_path`` says whether the source also left it in
+    front of the path). On any other host the BASE_PATH setting plays the
+    same part for custom domains.
+    """
+    environ["REQUEST_METHOD"] = required_str(method, "HTTP method").upper()
+    environ["QUERY_STRING"] = query
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = io.BytesIO(body)
+
+    environ["wsgi.url_scheme"] = scheme = environ.get("HTTP_X_FORWARDED_PROTO", "https")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        # Tool-made events (console test button, SAM) often have no Host header.
+        host = domain if type(domain) is str and domain else "localhost"
+        environ["HTTP_HOST"] = host
+    name, colon, port = host.rpartition(":")
+    if not colon or "]" in port:
+        name, port = host, ""
+    environ["SERVER_NAME"] = name
+    environ["SERVER_PORT"] = (
+        environ.get("HTTP_X_FORWARDED_PORT") or port or ("443" if scheme == "https" else "80")
+    )
+    if type(remote_addr) is str:
+        environ["REMOTE_ADDR"] = remote_addr
+
+    script_name = ""
+    if stage and stage != "$default" and type(stage) is str and is_execute_api(name):
+        script_name = "/" + wsgi_str(stage)
+        if stage_in_path:
+            stripped = strip_prefix(path_info, script_name)
+            if stripped is not None:
+                path_info = stripped
+    else:
+        base_path = handler_settings().base_path
+        if base_path:
+            script_name = base_path
+            stripped = strip_prefix(path_info, base_path)
+            if stripped is not None:
+                path_info = stripped
+    environ["SCRIPT_NAME"] = script_name
+    environ["PATH_INFO"] = path_info
+    return environ
+
+
+# --- response side ------------------------------------------------------------
+
+
+class Response:
+    """What the WSGI application answered, with the body read and closed."""
+
+    __slots__ = ("body", "headers", "status", "status_line")
+
+    def __init__(self, status_line: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status_line = status_line
+        self.status = int(status_line[:3])
+        self.headers = headers
+        self.body = body
+
+
+def bad_request(reason: str) -> Response:
+    return Response(
+        "400 Bad Request",
+        [("Content-Type", "text/plain; charset=utf-8")],
+        reason.encode("utf-8"),
+    )
+
+
+def result_body(response: Response, *, head: bool) -> tuple[str, bool]:
+    """The body for the result dict and whether it is base64.
+
+    Text stays text; binary (any Content-Encoding, a content type outside
+    TEXT_CONTENT_TYPES, or bytes that are not UTF-8) goes base64. HEAD has no body.
+    """
+    body = response.body
+    if head or not body:
+        return "", False
+    content_type = ""
+    for name, value in response.headers:
+        lower = name.lower()
+        if lower == "content-encoding":
+            return base64.b64encode(body).decode("ascii"), True
+        if lower == "content-type":
+            content_type = value
+    if handler_settings().is_text(content_type):
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(body).decode("ascii"), True
+
+
+def grouped_headers(response: Response) -> dict[str, list[str]]:
+    """Response headers as name -> values, repeats (Set-Cookie) kept, in order."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        # Django writes Set-Cookie values with a leading space.
+        value = value.strip()
+        if name in grouped:
+            grouped[name].append(value)
+        else:
+            grouped[name] = [value]
+    return grouped
+
+
+def _case_variant(name: str, n: int) -> str:
+    # The n-th spelling of `name` with letters' case flipped by the bits of n.
+    chars = []
+    for char in name:
+        if char.isalpha():
+            if n & 1:
+                char = char.swapcase()
+            n >>= 1
+        chars.append(char)
+    return "".join(chars)
+
+
+def single_value_headers(response: Response) -> dict[str, str]:
+    """Headers for a source that takes one value per name (ALB single-value, VPC Lattice).
+
+    Repeated Set-Cookie headers survive under different spellings of the
+    name (``Set-Cookie``, ``set-Cookie``, ...): names are case-insensitive on
+    the wire and that is all such a source accepts. Other repeats join with ",".
+    """
+    headers: dict[str, str] = {}
+    for name, values in grouped_headers(response).items():
+        if len(values) == 1:
+            headers[name] = values[0]
+        elif name.lower() == "set-cookie":
+            for n, value in enumerate(values):
+                headers[_case_variant(name, n)] = value
+        else:
+            headers[name] = ",".join(values)
+    return headers

@@ -1,0 +1,49 @@
+"""Kong's ``aws-lambda`` plugin with ``forward_request_*``, answered as ``is_proxy_integration``.
+
+Request keys: ``request_method``, ``request_uri`` (path and query as the
+client sent them), ``request_headers`` (a list for a repeated header),
+``request_body`` and ``request_body_base64``. Kong reads back ``statusCode``,
+``headers`` (a list value sets the header several times), ``body`` and
+``isBase64Encoded``. Kong's other mode, ``awsgateway_compatible``, sends the
+REST 1.0 shape and is served by ``apigw_v1``.
+Plugin: https://docs.konghq.com/hub/kong-inc/aws-lambda/
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_lambda.events import common
+
+
+def detect(event: common.Event) -> bool:
+    return "request_method" in event or "request_uri" in event
+
+
+def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
+    common.add_headers(base, event.get("request_headers"))
+    path, _, query = common.required_str(event.get("request_uri"), "request_uri").partition("?")
+    return common.finish_environ(
+        base,
+        method=event.get("request_method"),
+        path_info=common.decoded_path(path),
+        query=query,
+        body=common.body_bytes(event.get("request_body"), event.get("request_body_base64")),
+        domain=None,
+        # Kong forwards no client address, and the headers come from the client.
+        remote_addr=None,
+    )
+
+
+def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
+    body, is_base64 = common.result_body(response, head=head)
+    headers: dict[str, Any] = {
+        name: values[0] if len(values) == 1 else values
+        for name, values in common.grouped_headers(response).items()
+    }
+    return {
+        "statusCode": response.status,
+        "headers": headers,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }

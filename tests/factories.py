@@ -1,0 +1,429 @@
+"""Keyword-only factories for Lambda events, shaped as each source sends them.
+
+Every factory takes the request as the client sent it (method, a still
+percent-encoded ``path``, the raw ``query`` string, ``headers`` as a dict or
+a list of pairs, ``body`` as bytes or str) and builds the event the way that
+source represents it: decoded or not, lists or comma-joined, base64 or not.
+``make_event(source, ...)`` picks the factory by name, for tests, benchmarks
+and fuzzers that run one request through every source.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+REST_DOMAIN = "abc123defg.execute-api.us-east-1.amazonaws.com"
+HTTP_API_DOMAIN = "r3pmxmplak.execute-api.us-east-1.amazonaws.com"
+FUNCTION_URL_DOMAIN = "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6.lambda-url.us-east-1.on.aws"
+ALB_TARGET_GROUP = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-279XGJDqGZ5rsrHC2Fjr/"
+    "49e9d65c45c6791a"
+)
+SOURCE_IP = "203.0.113.7"
+ALB_IP = "10.0.1.23"
+
+Headers = dict[str, Any] | Iterable[tuple[str, str]] | None
+Body = bytes | str | None
+
+
+def _pairs(headers: Headers) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    if isinstance(headers, dict):
+        out = []
+        for name, value in headers.items():
+            if isinstance(value, list):
+                out.extend((name, v) for v in value)
+            else:
+                out.append((name, value))
+        return out
+    return list(headers)
+
+
+def _lower_with_host(headers: Headers, host: str) -> list[tuple[str, str]]:
+    # Lower-case names, as ALB, Kong and VPC Lattice send them; a Host header.
+    pairs = [(name.lower(), value) for name, value in _pairs(headers)]
+    if not any(name == "host" for name, _ in pairs):
+        pairs.insert(0, ("host", host))
+    return pairs
+
+
+def _forwarded(pairs: list[tuple[str, str]], client_ip: str) -> list[tuple[str, str]]:
+    # A load balancer appends the address it saw to X-Forwarded-For.
+    forwarded = [value for name, value in pairs if name == "x-forwarded-for"]
+    pairs = [(name, value) for name, value in pairs if name != "x-forwarded-for"]
+    return [*pairs, ("x-forwarded-for", ", ".join([*forwarded, client_ip]))]
+
+
+def _multi(pairs: Iterable[tuple[str, str]], *, lower: bool = False) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name.lower() if lower else name, []).append(value)
+    return grouped
+
+
+def _body(body: Body, base64_encoded: bool) -> tuple[str | None, bool]:
+    if body is None:
+        return None, False
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    if base64_encoded:
+        return base64.b64encode(data).decode("ascii"), True
+    return data.decode("utf-8"), False
+
+
+def _decoded_query(query: str) -> list[tuple[str, str]]:
+    return parse_qsl(query, keep_blank_values=True)
+
+
+def _encoded_query(query: str) -> list[tuple[str, str]]:
+    # As ALB passes them: split, but still URL-encoded.
+    pairs = []
+    for part in query.split("&") if query else []:
+        key, _, value = part.partition("=")
+        pairs.append((key, value))
+    return pairs
+
+
+def _last_values(grouped: dict[str, list[str]]) -> dict[str, str] | None:
+    return {key: values[-1] for key, values in grouped.items()} or None
+
+
+def make_v1_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers = None,
+    body: Body = None,
+    base64_encoded: bool = False,
+    stage: str = "prod",
+    domain: str = REST_DOMAIN,
+    source_ip: str = SOURCE_IP,
+    multi_value: bool = True,
+    host_header: bool = True,
+) -> dict[str, Any]:
+    """API Gateway REST API, proxy integration, payload 1.0.
+
+    ``multi_value=False`` leaves out the ``multiValue*`` keys (older tools and
+    hand-written events); ``host_header=False`` drops the Host header, as the
+    console's test button does.
+    """
+    pairs = _pairs(headers)
+    if host_header and not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("Host", domain))
+    multi_headers = _multi(pairs)
+    multi_query = _multi(_decoded_query(query))
+    event_body, is_base64 = _body(body, base64_encoded)
+    event: dict[str, Any] = {
+        "resource": "/{proxy+}",
+        "path": path,
+        "httpMethod": method,
+        "headers": _last_values(multi_headers),
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": _last_values(multi_query),
+        "multiValueQueryStringParameters": multi_query or None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": domain.partition(".")[0],
+            "domainName": domain,
+            "domainPrefix": domain.partition(".")[0],
+            "extendedRequestId": "BBBBBBBBvHcEXAMPLE=",
+            "httpMethod": method,
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+                "sourceIp": source_ip,
+                "user": None,
+                "userAgent": "Mozilla/5.0",
+                "userArn": None,
+            },
+            "path": f"/{stage}{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "requestTime": "09/Apr/2015:12:34:56 +0000",
+            "requestTimeEpoch": 1428582896000,
+            "resourceId": "123456",
+            "resourcePath": "/{proxy+}",
+            "stage": stage,
+        },
+        "pathParameters": {"proxy": path.lstrip("/")},
+        "stageVariables": None,
+        "body": event_body,
+        "isBase64Encoded": is_base64,
+    }
+    if not multi_value:
+        del event["multiValueHeaders"], event["multiValueQueryStringParameters"]
+    return event
+
+
+def make_v2_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers = None,
+    cookies: Iterable[str] = (),
+    body: Body = None,
+    base64_encoded: bool = False,
+    stage: str = "$default",
+    domain: str = HTTP_API_DOMAIN,
+    source_ip: str = SOURCE_IP,
+    path_decoded: bool = True,
+    host_header: bool = True,
+) -> dict[str, Any]:
+    """API Gateway HTTP API, payload 2.0.
+
+    HTTP APIs deliver ``rawPath`` already percent-decoded (``path_decoded``),
+    with a named stage in front of it; header names arrive lower-case with
+    repeats comma-joined, and cookies in their own list.
+    """
+    pairs = _pairs(headers)
+    if host_header and not any(name.lower() == "host" for name, _ in pairs):
+        pairs.insert(0, ("host", domain))
+    joined = {name: ",".join(values) for name, values in _multi(pairs, lower=True).items()}
+    raw_path = unquote(path) if path_decoded else path
+    if stage != "$default":
+        raw_path = f"/{stage}{raw_path}"
+    decoded_query = {key: ",".join(values) for key, values in _multi(_decoded_query(query)).items()}
+    event_body, is_base64 = _body(body, base64_encoded)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": query,
+        "headers": joined,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": domain.partition(".")[0],
+            "domainName": domain,
+            "domainPrefix": domain.partition(".")[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": "agent",
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "$default",
+            "stage": stage,
+            "time": "10/Mar/2020:05:16:23 +0000",
+            "timeEpoch": 1583817383220,
+        },
+        "isBase64Encoded": is_base64,
+    }
+    cookies = list(cookies)
+    if cookies:
+        event["cookies"] = cookies
+    if decoded_query:
+        event["queryStringParameters"] = decoded_query
+    if event_body is not None:
+        event["body"] = event_body
+    return event
+
+
+def make_function_url_event(
+    *,
+    domain: str = FUNCTION_URL_DOMAIN,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Lambda Function URL: payload 2.0, ``$default`` stage, ``rawPath`` still encoded."""
+    return make_v2_event(domain=domain, path_decoded=False, **kwargs)
+
+
+def make_alb_event(
+    *,
+    multi_value: bool = False,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers = None,
+    body: Body = None,
+    base64_encoded: bool = False,
+    client_ip: str = SOURCE_IP,
+    host: str = "lambda-alb-123578498.us-east-1.elb.amazonaws.com",
+) -> dict[str, Any]:
+    """ALB Lambda target. Query parameters stay URL-encoded, as ALB passes them.
+
+    ALB appends the client's address to X-Forwarded-For; ``client_ip`` is
+    that appended (last) entry.
+    """
+    pairs = _forwarded(_lower_with_host(headers, host), client_ip)
+    if not any(name == "x-forwarded-proto" for name, _ in pairs):
+        pairs.append(("x-forwarded-proto", "https"))
+    if not any(name == "x-forwarded-port" for name, _ in pairs):
+        pairs.append(("x-forwarded-port", "443"))
+    grouped_headers = _multi(pairs)
+    grouped_query = _multi(_encoded_query(query))
+    event_body, is_base64 = _body(body, base64_encoded)
+    event: dict[str, Any] = {
+        "requestContext": {"elb": {"targetGroupArn": ALB_TARGET_GROUP}},
+        "httpMethod": method,
+        "path": path,
+        "body": event_body if event_body is not None else "",
+        "isBase64Encoded": is_base64,
+    }
+    if multi_value:
+        event["multiValueQueryStringParameters"] = grouped_query
+        event["multiValueHeaders"] = grouped_headers
+    else:
+        # Without multi-value headers ALB passes the last value of each.
+        event["queryStringParameters"] = _last_values(grouped_query) or {}
+        event["headers"] = _last_values(grouped_headers) or {}
+    return event
+
+
+def make_kong_event(
+    *,
+    mode: str = "forward",
+    request_context: bool = True,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers = None,
+    body: Body = None,
+    base64_encoded: bool | None = None,
+    host: str = "kong.example.com",
+    source_ip: str = SOURCE_IP,
+) -> dict[str, Any]:
+    """Kong's aws-lambda plugin.
+
+    ``mode="forward"``: ``forward_request_*`` keys (headers lower-case, a list
+    for a repeated header). ``mode="awsgateway"``: ``awsgateway_compatible``,
+    REST 1.0 shape with the body base64-encoded whenever there is one;
+    ``request_context=False`` is what Kong sent before it added requestContext.
+    """
+    pairs = _lower_with_host(headers, host)
+    grouped = _multi(pairs)
+    if mode == "forward":
+        event_body, is_base64 = _body(body, bool(base64_encoded))
+        event: dict[str, Any] = {
+            "request_method": method,
+            "request_uri": f"{path}?{query}" if query else path,
+            "request_uri_args": {
+                key: values[0] if len(values) == 1 else values
+                for key, values in _multi(_decoded_query(query)).items()
+            },
+            "request_headers": {
+                name: values[0] if len(values) == 1 else values for name, values in grouped.items()
+            },
+            "request_body": event_body if event_body is not None else "",
+            "request_body_args": {},
+        }
+        if is_base64:
+            event["request_body_base64"] = True
+        return event
+    if mode != "awsgateway":
+        raise ValueError(f"mode must be 'forward' or 'awsgateway', not {mode!r}")
+    grouped_query = _multi(_decoded_query(query))
+    event_body, is_base64 = _body(
+        body if body else "", bool(body) if base64_encoded is None else base64_encoded
+    )
+    event = {
+        "version": "1.0",
+        "resource": "/",
+        "path": path,
+        "httpMethod": method,
+        "headers": {name: values[0] for name, values in grouped.items()},
+        "multiValueHeaders": grouped,
+        "pathParameters": {},
+        "queryStringParameters": {key: values[0] for key, values in grouped_query.items()},
+        "multiValueQueryStringParameters": grouped_query,
+        "body": event_body,
+        "isBase64Encoded": is_base64,
+    }
+    if request_context:
+        event["requestContext"] = {
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "httpMethod": method,
+            "domainName": host,
+            "domainPrefix": host.partition(".")[0],
+            "identity": {"sourceIp": source_ip, "userAgent": dict(pairs).get("user-agent")},
+            "requestId": "ae4b7b3ef1e2a1c4b8a0e5b1c3d2f4e6",
+            "requestTime": "27/Nov/2026:20:00:00 +0000",
+            "requestTimeEpoch": 1795809600000,
+            "resourcePath": path,
+        }
+    else:
+        del event["version"]
+    return event
+
+
+def make_lattice_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers = None,
+    body: Body = None,
+    base64_encoded: bool = False,
+    client_ip: str = SOURCE_IP,
+    host: str = "my-service-0a40eebed65f8d69c.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+) -> dict[str, Any]:
+    """VPC Lattice, event structure 2.0: header and query values are lists."""
+    pairs = _forwarded(_lower_with_host(headers, host), client_ip)
+    event_body, is_base64 = _body(body, base64_encoded)
+    return {
+        "version": "2.0",
+        "path": path,
+        "method": method,
+        "headers": _multi(pairs),
+        "queryStringParameters": _multi(_decoded_query(query)),
+        "body": event_body if event_body is not None else "",
+        "isBase64Encoded": is_base64,
+        "requestContext": {
+            "serviceNetworkArn": (
+                "arn:aws:vpc-lattice:us-east-1:123456789012:servicenetwork/sn-0bf3f2882e9cc805a"
+            ),
+            "serviceArn": (
+                "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-0a40eebed65f8d69c"
+            ),
+            "targetGroupArn": (
+                "arn:aws:vpc-lattice:us-east-1:123456789012:targetgroup/tg-6d0ecf831eec9f09"
+            ),
+            "identity": {
+                "sourceVpcArn": "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0b8276c84697e7339",
+                "type": "AWS_IAM",
+                "principal": "arn:aws:iam::123456789012:assumed-role/example-role/057d00f8b51257ba",
+                "sessionName": "057d00f8b51257ba",
+            },
+            "region": "us-east-1",
+            "timeEpoch": "1690497599177430",
+        },
+    }
+
+
+FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
+    "apigw_v1": make_v1_event,
+    "apigw_v1_single": lambda **kw: make_v1_event(multi_value=False, **kw),
+    "apigw_v2": make_v2_event,
+    "apigw_v2_stage": lambda **kw: make_v2_event(stage="prod", **kw),
+    "function_url": make_function_url_event,
+    "alb": make_alb_event,
+    "alb_multi": lambda **kw: make_alb_event(multi_value=True, **kw),
+    "kong_awsgateway": lambda **kw: make_kong_event(mode="awsgateway", **kw),
+    "kong_awsgateway_old": lambda **kw: make_kong_event(
+        mode="awsgateway", request_context=False, **kw
+    ),
+    "kong_forward": make_kong_event,
+    "lattice": make_lattice_event,
+}
+
+
+def make_event(source: str, **kwargs: Any) -> dict[str, Any]:
+    """An event for ``source`` (a key of ``FACTORIES``); the keywords as for its factory."""
+    try:
+        factory = FACTORIES[source]
+    except KeyError:
+        raise ValueError(f"Unknown source {source!r}; choose from {', '.join(FACTORIES)}") from None
+    return factory(**kwargs)

@@ -1,0 +1,170 @@
+"""Direct invocations: management commands, warm-up pings, and events of no known kind."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.core.management.base import BaseCommand
+from django.core.signals import request_started
+
+from django_lambda.handler import UnknownEventError, lambda_handler, run_manage
+from tests.factories import make_v2_event
+
+CONTEXT = SimpleNamespace(aws_request_id="req-1")
+
+
+def test_manage_runs_the_command_with_its_whole_output() -> None:
+    result = lambda_handler({"manage": "check --deploy --fail-level CRITICAL"}, CONTEXT)
+    # Warnings go to stderr, the way `manage.py check` writes them.
+    assert (result["returncode"], result["stdout"]) == (0, "")
+    assert result["stderr"].startswith("System check identified some issues:")
+    assert result["stderr"].endswith("System check identified 4 issues (0 silenced).\n")
+
+
+def test_manage_splits_like_a_shell() -> None:
+    result = lambda_handler({"manage": "shell -v 0 -c 'print(\"a b\")'"}, CONTEXT)
+    assert result == {"returncode": 0, "stdout": "a b\n", "stderr": ""}
+
+
+def test_manage_command_error_is_a_returncode() -> None:
+    result = lambda_handler({"manage": "check --tag no-such-tag"}, CONTEXT)
+    assert result == {
+        "returncode": 1,
+        "stdout": "",
+        "stderr": 'CommandError: There is no system check with the "no-such-tag" tag.\n',
+    }
+
+
+def test_manage_unknown_command() -> None:
+    assert lambda_handler({"manage": "no_such_command"}, CONTEXT) == {
+        "returncode": 1,
+        "stdout": "",
+        "stderr": "CommandError: Unknown command: 'no_such_command'\n",
+    }
+
+
+def test_manage_bad_arguments() -> None:
+    result = lambda_handler({"manage": "check --no-such-option"}, CONTEXT)
+    assert result == {
+        "returncode": 1,
+        "stdout": "",
+        "stderr": "CommandError: Error: unrecognized arguments: --no-such-option\n",
+    }
+
+
+def test_manage_system_exit_is_a_returncode() -> None:
+    result = lambda_handler({"manage": "check --help"}, CONTEXT)
+    assert (result["returncode"], result["stderr"]) == (0, "")
+    assert result["stdout"].startswith("usage: ")
+
+
+def test_manage_system_exit_with_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Command(BaseCommand):
+        def handle(self, *args: Any, **options: Any) -> None:
+            self.stdout.write("before")
+            raise SystemExit("stopped early")
+
+    monkeypatch.setattr("django.core.management.load_command_class", lambda app, name: Command())
+    monkeypatch.setattr("django.core.management.get_commands", lambda: {"stopper": "tests"})
+    assert lambda_handler({"manage": "stopper"}, CONTEXT) == {
+        "returncode": 1,
+        "stdout": "before\n",
+        "stderr": "stopped early\n",
+    }
+
+
+def test_manage_crash_is_a_returncode_with_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Command(BaseCommand):
+        def handle(self, *args: Any, **options: Any) -> None:
+            raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("django.core.management.load_command_class", lambda app, name: Command())
+    monkeypatch.setattr("django.core.management.get_commands", lambda: {"crasher": "tests"})
+    result = lambda_handler({"manage": "crasher"}, CONTEXT)
+    assert (result["returncode"], result["stdout"]) == (1, "")
+    assert result["stderr"].startswith("Traceback (most recent call last):")
+    assert result["stderr"].endswith("ZeroDivisionError: division by zero\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "stderr"),
+    [
+        (
+            "",
+            'Give "manage" a command line as a string, e.g. '
+            '{"manage": "migrate --noinput"}; got \'\'.\n',
+        ),
+        (
+            ["migrate"],
+            'Give "manage" a command line as a string, e.g. '
+            '{"manage": "migrate --noinput"}; got [\'migrate\'].\n',
+        ),
+        (
+            "shell -c 'unclosed",
+            'Cannot split "shell -c \'unclosed" into arguments: No closing quotation.\n',
+        ),
+    ],
+)
+def test_manage_bad_command_line(command: object, stderr: str) -> None:
+    assert run_manage(command) == {"returncode": 2, "stdout": "", "stderr": stderr}
+
+
+def test_http_events_cannot_reach_manage() -> None:
+    event = make_v2_event(path="/echo/")
+    event["manage"] = "flush --noinput"
+    result = lambda_handler(event, CONTEXT)
+    assert result["statusCode"] == 200
+    assert "returncode" not in result
+
+
+def test_manage_needs_to_be_the_only_key() -> None:
+    with pytest.raises(UnknownEventError):
+        lambda_handler({"manage": "check", "query": "x"}, CONTEXT)
+
+
+SCHEDULED = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2019-10-08T16:53:06Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/MyScheduledRule"],
+    "detail": {},
+}
+
+
+@pytest.mark.parametrize("event", [{"warmup": True}, SCHEDULED])
+def test_warmup_does_not_touch_django(event: dict[str, Any]) -> None:
+    started: list[object] = []
+
+    def receiver(sender: object, **kwargs: object) -> None:
+        started.append(sender)
+
+    request_started.connect(receiver)
+    try:
+        assert lambda_handler(event, CONTEXT) == {"warm": True}
+    finally:
+        request_started.disconnect(receiver)
+    assert started == []
+
+
+@pytest.mark.parametrize(
+    ("event", "keys"),
+    [
+        ({"Records": [], "foo": 1}, "Records, foo"),
+        ({"warmup": "yes"}, "warmup"),
+        ({**SCHEDULED, "detail-type": "Object Created"}, ", ".join(sorted(SCHEDULED))),
+        ({}, "none"),
+        (["a"], "none (the event is a list, not an object)"),
+    ],
+)
+def test_unknown_event_names_its_keys(event: Any, keys: str) -> None:
+    with pytest.raises(UnknownEventError) as raised:
+        lambda_handler(event, CONTEXT)
+    assert str(raised.value).startswith(
+        f"django-lambda cannot serve this event; its top-level keys: {keys}. "
+    )
