@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 FORMATS = ("v2", "v1", "alb")
 ACCOUNT_ID = "123456789012"
@@ -160,6 +160,10 @@ def _make_v2(
         name: ",".join(values)
         for name, values in _multi(parse_qsl(raw_query, keep_blank_values=True)).items()
     }
+    # An HTTP API hands the function the path decoded; only a Function URL
+    # (a *.lambda-url.* host) leaves it encoded, and the handler tells them apart by host.
+    if ".lambda-url." not in domain_name:
+        raw_path = unquote(raw_path)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",

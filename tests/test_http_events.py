@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -37,7 +39,7 @@ def test_v2_event() -> None:
     assert without_volatile(event) == {
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": "/caf%C3%A9/",
+        "rawPath": "/café/",
         "rawQueryString": "a=1&a=2&b=",
         "cookies": ["s=1", "t=2"],
         "headers": {
@@ -54,7 +56,7 @@ def test_v2_event() -> None:
             "domainPrefix": "example",
             "http": {
                 "method": "POST",
-                "path": "/caf%C3%A9/",
+                "path": "/café/",
                 "protocol": "HTTP/1.1",
                 "sourceIp": "10.0.0.9",
                 "userAgent": "tests",
@@ -193,3 +195,71 @@ def test_bad_header_lines(line: str) -> None:
 
 def test_header_line() -> None:
     assert http_events.parse_header("X-Thing:  a: b ") == ("X-Thing", "a: b")
+
+
+# Through the real handler, in process: what these events carry is what Django sees.
+
+
+@pytest.mark.parametrize("format", http_events.FORMATS)
+def test_round_trip_through_the_handler(format: str) -> None:
+    from django_lambda.handler import lambda_handler
+
+    event = make_event(
+        format=format,
+        method="POST",
+        path="/echo/caf%C3%A9?q=a%20b&q=c",
+        headers=[
+            ("Host", "stars.example.com"),
+            ("Cookie", "s=1; t=2"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body=b"star=42&star=7",
+    )
+    response = read_result(
+        lambda_handler(event, SimpleNamespace(aws_request_id="r")), format=format
+    )
+    seen = json.loads(response.body)
+    assert response.status == 200
+    assert (seen["method"], seen["path"], seen["host"]) == (
+        "POST",
+        "/echo/café",
+        "stars.example.com",
+    )
+    assert seen["query"] == {"q": ["a b", "c"]}
+    assert seen["cookies"] == {"s": "1", "t": "2"}
+    assert seen["post"] == {"star": ["42", "7"]}
+
+
+@pytest.mark.parametrize("format", http_events.FORMATS)
+def test_cookies_and_binary_come_back_through_the_handler(format: str) -> None:
+    from django_lambda.handler import lambda_handler
+    from tests.testapp.views import BINARY
+
+    context = SimpleNamespace(aws_request_id="r")
+    headers = [("Host", "stars.example.com")]
+    cookies = read_result(
+        lambda_handler(make_event(format=format, path="/cookies/", headers=headers), context),
+        format=format,
+    )
+    assert [
+        value.split(";")[0] for name, value in cookies.headers if name.lower() == "set-cookie"
+    ] == [
+        "a=1",
+        "b=2",
+        "c=3",
+    ]
+    binary = read_result(
+        lambda_handler(make_event(format=format, path="/binary/", headers=headers), context),
+        format=format,
+    )
+    assert (binary.status, binary.header("Content-Type"), binary.body) == (200, "image/png", BINARY)
+
+
+def test_function_url_host_keeps_the_path_encoded_and_the_handler_decodes_it_once() -> None:
+    from django_lambda.handler import lambda_handler
+
+    host = "abc123.lambda-url.us-east-1.on.aws"
+    event = make_event(path="/echo/a%2541", headers=[("Host", host)])
+    assert event["rawPath"] == "/echo/a%2541"
+    response = read_result(lambda_handler(event, SimpleNamespace(aws_request_id="r")))
+    assert json.loads(response.body)["path"] == "/echo/a%41"
