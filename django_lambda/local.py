@@ -531,9 +531,7 @@ class LocalFunction:
         )
         self.process: subprocess.Popen[bytes] | None = None
         self.api: RuntimeAPI | None = None
-        self.init_duration: float | None = None
         self._lock = threading.Lock()
-        self._pending_init: float | None = None
 
     def __enter__(self) -> LocalFunction:
         return self
@@ -620,8 +618,6 @@ class LocalFunction:
         )
         duration = time.monotonic() - started
         if api.next_calls > 0:
-            self.init_duration = duration
-            self._pending_init = duration
             return duration
         self._stop()
         log = self._read_log(log_start)
@@ -681,10 +677,8 @@ class LocalFunction:
         """
         payload = json.dumps(event).encode()
         with self._lock:
-            init_duration = None
-            if not self.alive:
-                self._start()
-            init_duration, self._pending_init = self._pending_init, None
+            # A cold start: the init phase runs as part of this invocation.
+            init_duration = None if self.alive else self._start()
             api = self.api
             assert api is not None
             log_start = self._log_size()
@@ -813,6 +807,8 @@ class LocalServer(http.server.ThreadingHTTPServer):
 
 class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    server_version = "django-lambda"
+    sys_version = ""
     disable_nagle_algorithm = True
     server: LocalServer
 
@@ -864,7 +860,10 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
             except http_events.MalformedResult as error:
                 server.write(f"Malformed result from the function: {error}")
                 response = _gateway_error()
-        server.write(f'"{self.requestline}" {response.status} {len(response.body)}  {report}')
+        server.write(
+            f"[{self.log_date_time_string()}] "
+            f'"{self.requestline}" {response.status} {len(response.body)}  {report}'
+        )
         self._send(response)
 
     def _send(self, response: http_events.HTTPResult) -> None:

@@ -336,3 +336,9 @@ def test_local_package_builds_a_missing_zip(project: list[str], tmp_path: Path) 
     assert local.local_package(write=notes.append) == zip_path
     assert project == ["build"]
     assert notes == [f"No package at {zip_path}: building it."]
+
+
+def test_an_explicit_start_is_not_charged_to_the_first_invocation(echo_zip: Path) -> None:
+    with local.LocalFunction(echo_zip) as function:
+        assert function.start() > 0
+        assert function.invoke({}).init_duration is None
