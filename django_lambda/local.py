@@ -807,13 +807,14 @@ class LocalServer(http.server.ThreadingHTTPServer):
 
 class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "django-lambda"
-    sys_version = ""
     disable_nagle_algorithm = True
     server: LocalServer
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("lambda_serve: " + format, *args)
+
+    def version_string(self) -> str:
+        return "django-lambda lambda_serve"
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
