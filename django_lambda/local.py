@@ -725,9 +725,10 @@ class LocalFunction:
             api.close()
 
     def close(self) -> None:
-        """End the process and the Runtime API server."""
+        """End the process and the Runtime API server, and remove the log file."""
         with self._lock:
             self._stop()
+            self.log_path.unlink(missing_ok=True)
 
 
 class FunctionPool:

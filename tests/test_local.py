@@ -164,7 +164,9 @@ def test_close_ends_the_process(echo_zip: Path) -> None:
     function.start()
     process = function.process
     assert process is not None
+    assert function.log_path.is_file()
     function.close()
+    assert not function.log_path.exists()
     assert process.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.kill(process.pid, 0)
