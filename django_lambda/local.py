@@ -12,7 +12,9 @@ Two parts:
   ``python -m awslambdaric django_lambda.handler.lambda_handler``. So a
   dependency missing from the package fails here exactly as it would on Lambda.
 
-Nothing here imports Django: :func:`function_from_settings` is the bridge.
+Also :class:`FunctionPool` and :func:`serve` (``lambda_serve``). Only the two
+functions at the end, :func:`function_options` and :func:`local_package`,
+read Django settings; everything else takes its configuration as arguments.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ class Invocation:
 class RuntimeAPI:
     """The Lambda Runtime API for one execution environment, on 127.0.0.1.
 
-    ``invoke()`` queues an event; the runtime's ``GET .../invocation/next``
+    ``submit()`` queues an event; the runtime's ``GET .../invocation/next``
     receives it; its ``POST .../response`` or ``.../error`` completes it.
     Each environment has its own server, so it never sees another's events.
     """
@@ -168,10 +170,6 @@ class RuntimeAPI:
         """Wait until ``predicate()`` is true (re-checked on every state change)."""
         with self._changed:
             return bool(self._changed.wait_for(predicate, timeout))
-
-    def notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
 
     # Called from the server's threads.
 
@@ -247,13 +245,13 @@ class _RuntimeRequestHandler(http.server.BaseHTTPRequestHandler):
         logger.debug("runtime api: " + format, *args)
 
     def _reply(
-        self, status: int, body: Mapping[str, Any] | bytes, headers: Mapping[str, str] = {}
+        self, status: int, body: Mapping[str, Any] | bytes, headers: Mapping[str, str] | None = None
     ) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
+        for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
