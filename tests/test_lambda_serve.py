@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from tests.local_packages import HTTP_HANDLER, make_zip
 from tests.serving import ROOT, Server, fetch, gone
@@ -123,3 +125,35 @@ def test_init_error_fails_before_listening(tmp_path: Path) -> None:
         "CommandError: The function failed to initialize: Runtime.ImportModuleError: Unable to "
         "import module 'django_lambda.handler': No module named 'stars_helpers'"
     ) in completed.stderr
+
+
+def test_port_in_use_is_a_command_error_and_leaves_no_process(package: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError) as caught:
+            call_command("lambda_serve", "--port", str(port), "--package", str(package))
+    assert str(caught.value).startswith(f"Cannot serve {package} on 127.0.0.1:{port}: ")
+    assert "Address already in use" in str(caught.value)
+    assert [p for p in Path("/proc").iterdir() if _is_child(p)] == []
+
+
+def _is_child(entry: Path) -> bool:
+    try:
+        return f"\nPPid:\t{os.getpid()}\n" in (entry / "status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--concurrency", "0"), "--concurrency must be 1 or more, not 0."),
+        (("--port", "70000"), "--port must be between 0 and 65535, not 70000."),
+    ],
+)
+def test_bad_options(args: tuple[str, ...], message: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        call_command("lambda_serve", *args)
+    assert str(caught.value) == message
