@@ -2,8 +2,91 @@
 
 from __future__ import annotations
 
+import base64
+import csv
+import filecmp
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from django_lambda.conf import lambda_settings
+
+# Lambda refuses function code larger than this once unzipped, layers included
+# ("Unzipped size must be smaller than 262144000 bytes"):
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+UNZIPPED_LIMIT = 262_144_000
+
+# pip's --platform for each Lambda architecture. python3.10 and 3.11 run on
+# Amazon Linux 2 (glibc 2.26), python3.12 and later on Amazon Linux 2023
+# (glibc 2.34); manylinux2014 wheels (glibc 2.17), and the older manylinux
+# tags pip accepts along with it, load on all of them.
+PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+
+# Lambda's Python runtimes start at python3.10 among those still supported
+# for new functions; later ones are accepted as they appear.
+OLDEST_PYTHON_MINOR = 10
+
+# Zip entries: fixed timestamp, fixed modes, fixed compression, so the same
+# files give the same bytes and the same CodeSha256 on every build.
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+ZIP_COMPRESSLEVEL = 6
+FILE_MODE = 0o644
+EXECUTABLE_MODE = 0o755
+
+# The static manifest that StaticStorage writes into the package.
+MANIFEST_NAME = "staticfiles.json"
+
+# Left out of the project copy. A pattern without "/" matches a file or
+# directory name at any depth; one with "/" matches the path from the project
+# directory. A matching directory is left out with everything below it.
+DEFAULT_EXCLUDE = (
+    # version control
+    ".git",
+    ".hg",
+    ".svn",
+    # caches and compiled files
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".tox",
+    ".nox",
+    ".coverage",
+    "htmlcov",
+    ".DS_Store",
+    # virtualenvs (any directory holding a pyvenv.cfg is left out too) and tooling
+    ".venv",
+    "venv",
+    "node_modules",
+    "*.egg-info",
+    # secrets, and the development database (startproject's db.sqlite3)
+    ".env*",
+    "*.sqlite3",
+    # tests
+    "tests",
+    "test_*.py",
+    "tests.py",
+    "conftest.py",
+)
+
+_NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
+_NESTED_REQUIREMENTS = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)[\s=]+(\S+)")
 
 
 class BuildError(Exception):
@@ -19,3 +102,725 @@ class BuildResult:
     unzipped_size: int
     # (top-level package or directory, unzipped bytes), largest first.
     largest: list[tuple[str, int]] = field(default_factory=list)
+    # Whether the installed requirements were reused from an earlier build.
+    reused_requirements: bool = False
+
+
+def build_package(
+    *,
+    output: Path | None = None,
+    log: Callable[[str], None] | None = None,
+    reinstall: bool = False,
+) -> BuildResult:
+    """Build the deploy zip for the configured project and return what was built.
+
+    Requirements are installed with pip for the function's platform into
+    ``<BUILD_DIR>/requirements/`` and reused while the requirements file, the
+    runtime and the architecture stay the same (``reinstall=True`` forces a
+    fresh install). pip runs as ``sys.executable -m pip`` and honours its own
+    configuration, so ``PIP_INDEX_URL``, ``PIP_NO_INDEX=1`` and
+    ``PIP_FIND_LINKS=<dir>`` work as usual. The package is staged in
+    ``<BUILD_DIR>/build/`` and zipped to ``output`` (default
+    ``<BUILD_DIR>/package.zip``).
+    """
+    say = log or _quiet
+    project_dir = lambda_settings.project_dir.resolve()
+    if not project_dir.is_dir():
+        raise BuildError(
+            f"The project directory {project_dir} does not exist. Set "
+            "DJANGO_LAMBDA['PROJECT_DIR'] (or settings.BASE_DIR) to the directory "
+            "that holds manage.py."
+        )
+    platform = platform_for(lambda_settings.ARCHITECTURE)
+    python = python_version(lambda_settings.runtime)
+    if python is None:
+        raise BuildError(
+            f"DJANGO_LAMBDA['RUNTIME'] is {lambda_settings.runtime!r}, which is not a Lambda "
+            f"Python runtime (python3.{OLDEST_PYTHON_MINOR} or later). Set it to one, "
+            "for example 'python3.12'."
+        )
+    build_root = lambda_settings.build_dir.resolve()
+    zip_path = Path(output).resolve() if output else build_root / "package.zip"
+
+    files: dict[str, Path] = {}
+    # Installed requirements, already deflated in the requirements cache zip.
+    cached: dict[str, _Deflated] = {}
+    cache_zip: Path | None = None
+    reused = False
+    requirements = _requirements_file(project_dir, say)
+    if requirements is not None:
+        installed, cache_zip, reused = _install_requirements(
+            requirements,
+            project_dir=project_dir,
+            build_root=build_root,
+            platform=platform,
+            python=python,
+            say=say,
+            reinstall=reinstall,
+        )
+        cached = _read_deflated(cache_zip)
+        files.update((name, installed / name) for name in cached)
+
+    project_files = _project_files(project_dir, skip=(build_root, zip_path), say=say)
+    shadowed = sorted({_top_level(name) for name in project_files if name in cached})
+    if shadowed:
+        say("The project's own copy wins over the installed one for: " + ", ".join(shadowed))
+    for name in project_files:
+        cached.pop(name, None)
+    files.update(project_files)
+
+    if "django_lambda/__init__.py" not in files:
+        say("Adding django_lambda from this installation (not in the project or requirements).")
+        files.update(_own_source())
+    if "django/__init__.py" not in files:
+        say(
+            "Note: Django is not in the package; the function cannot start without it. "
+            "List it in the requirements file."
+        )
+
+    sizes = {
+        name: cached[name].size if name in cached else path.stat().st_size
+        for name, path in files.items()
+    }
+    unzipped_size = sum(sizes.values())
+    largest = largest_top_level(sizes)
+    if unzipped_size > UNZIPPED_LIMIT:
+        raise BuildError(
+            f"The package is {format_size(unzipped_size)} unzipped; Lambda refuses more than "
+            f"{format_size(UNZIPPED_LIMIT)}. Largest: {format_largest(largest)}. Leave out "
+            "what the function does not need (DJANGO_LAMBDA['EXCLUDE'], a smaller "
+            "requirements file) or move large dependencies to a layer or a container image."
+        )
+
+    # Installed requirements are hard-linked into the staging directory (they
+    # never change in place: a reinstall replaces the directory), the rest is
+    # copied; files already there and unchanged are left alone.
+    _stage(files, build_root / "build", linked=set(cached))
+    _write_zip(files, zip_path, cached=cached, cache_zip=cache_zip)
+    digest = hashlib.sha256()
+    with zip_path.open("rb") as zipped:
+        for chunk in iter(lambda: zipped.read(1 << 20), b""):
+            digest.update(chunk)
+    result = BuildResult(
+        zip_path=zip_path,
+        sha256=base64.b64encode(digest.digest()).decode("ascii"),
+        zipped_size=zip_path.stat().st_size,
+        unzipped_size=unzipped_size,
+        largest=largest,
+        reused_requirements=reused,
+    )
+    say(
+        f"Built {zip_path}: {format_size(result.zipped_size)} zipped, "
+        f"{format_size(unzipped_size)} unzipped, {len(files)} files. "
+        f"Largest: {format_largest(largest)}."
+    )
+    return result
+
+
+def platform_for(architecture: object) -> str:
+    """pip's ``--platform`` for a Lambda architecture."""
+    try:
+        return PLATFORMS[architecture]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise BuildError(
+            f"DJANGO_LAMBDA['ARCHITECTURE'] is {architecture!r}; use 'x86_64' or 'arm64'."
+        ) from None
+
+
+def python_version(runtime: object) -> str | None:
+    """``"3.12"`` for ``"python3.12"``; None if ``runtime`` is not a usable Lambda runtime."""
+    if not isinstance(runtime, str):
+        return None
+    match = re.fullmatch(r"python3\.([1-9]\d*)", runtime)
+    if match is None or int(match[1]) < OLDEST_PYTHON_MINOR:
+        return None
+    return f"3.{int(match[1])}"
+
+
+def format_size(size: int) -> str:
+    # MiB, written "MB" as AWS does in its quotas (250 MB = 262,144,000 bytes).
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def format_largest(largest: Iterable[tuple[str, int]]) -> str:
+    return ", ".join(f"{name} {format_size(size)}" for name, size in largest) or "nothing"
+
+
+def largest_top_level(sizes: dict[str, int], count: int = 5) -> list[tuple[str, int]]:
+    """The ``count`` largest top-level packages (or modules) by unzipped bytes.
+
+    ``*.dist-info`` directories are metadata, not packages: they count in the
+    package's size but are not listed here.
+    """
+    totals: dict[str, int] = {}
+    for name, size in sizes.items():
+        top = _top_level(name)
+        if not top.endswith(".dist-info"):
+            totals[top] = totals.get(top, 0) + size
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:count]
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name as PEP 503 normalizes it: ``Python_Dateutil`` -> ``python-dateutil``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def run_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run pip with the interpreter that runs Django, so it is the pip the user set up."""
+    return subprocess.run(
+        [sys.executable, "-m", "pip", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def _top_level(name: str) -> str:
+    return name.split("/", 1)[0]
+
+
+def _requirements_file(project_dir: Path, say: Callable[[str], None]) -> Path | None:
+    configured = lambda_settings.REQUIREMENTS
+    if configured is None:
+        say("No requirements file (DJANGO_LAMBDA['REQUIREMENTS'] is None).")
+        return None
+    path = project_dir / Path(configured)
+    if path.is_file():
+        return path
+    user = lambda_settings.user_dict
+    if isinstance(user, dict) and "REQUIREMENTS" in user:
+        raise BuildError(
+            f"The requirements file {path} (DJANGO_LAMBDA['REQUIREMENTS']) does not exist. "
+            "Create it, fix the path (relative to the project directory), or set it to None."
+        )
+    say(f"No {configured} in {project_dir}: installing no requirements.")
+    return None
+
+
+def _requirements_key(requirements: Path, *, platform: str, python: str) -> str:
+    """What the installed requirements depend on; equal keys mean the install can be reused."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([platform, python, "cp", _runtime_packages_left_out()]).encode())
+    seen: set[Path] = set()
+    pending = [requirements]
+    while pending:
+        path = pending.pop(0).resolve()
+        if path in seen:
+            continue
+        seen.add(path)
+        digest.update(str(path).encode() + b"\0")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            # pip reports the missing file; the key only needs to differ.
+            digest.update(b"missing\0")
+            continue
+        digest.update(text.encode() + b"\0")
+        for line in text.splitlines():
+            match = _NESTED_REQUIREMENTS.match(line)
+            if match and "://" not in match[1]:
+                pending.append(path.parent / match[1])
+    return digest.hexdigest()
+
+
+def _runtime_packages_left_out() -> list[str]:
+    if not lambda_settings.EXCLUDE_RUNTIME_PACKAGES:
+        return []
+    return sorted({canonical_name(name) for name in lambda_settings.RUNTIME_PACKAGES})
+
+
+def _install_requirements(
+    requirements: Path,
+    *,
+    project_dir: Path,
+    build_root: Path,
+    platform: str,
+    python: str,
+    say: Callable[[str], None],
+    reinstall: bool,
+) -> tuple[Path, Path, bool]:
+    """Install the requirements (or reuse the last install) and return where they are.
+
+    Returns the install directory, a zip of it whose entries are already
+    deflated (so a warm build copies them instead of compressing them again),
+    and whether the install was reused.
+    """
+    installed = build_root / "requirements"
+    cache_zip = build_root / "requirements.zip"
+    stamp = build_root / "requirements.stamp"
+    key = _requirements_key(requirements, platform=platform, python=python)
+    if (
+        not reinstall
+        and installed.is_dir()
+        and cache_zip.is_file()
+        and stamp.is_file()
+        and stamp.read_text(encoding="utf-8").strip() == key
+    ):
+        say(f"Requirements unchanged: reusing {installed}.")
+        return installed, cache_zip, True
+
+    say(f"Installing {requirements.name} for {platform}, Python {python}.")
+    fresh = build_root / "requirements.tmp"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.parent.mkdir(parents=True, exist_ok=True)
+    process = run_pip(
+        [
+            "install",
+            "--target",
+            str(fresh),
+            "--platform",
+            platform,
+            "--python-version",
+            python,
+            "--implementation",
+            "cp",
+            "--only-binary=:all:",
+            # Bytecode would be for this interpreter, not the runtime's, and
+            # varies from build to build.
+            "--no-compile",
+            "--disable-pip-version-check",
+            "--no-input",
+            "-r",
+            str(requirements),
+        ],
+        cwd=project_dir,
+    )
+    if process.returncode != 0:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise _pip_error(process, requirements=requirements, platform=platform, python=python)
+    for line in process.stdout.splitlines():
+        if line.startswith("Successfully installed"):
+            say(line)
+
+    left_out = _runtime_packages_left_out()
+    if left_out:
+        removed = remove_distributions(fresh, left_out)
+        if removed:
+            say(
+                "Left out (the Lambda runtime provides them): "
+                + ", ".join(removed)
+                + ". Set DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own."
+            )
+    # The stamp goes first and comes back last, so an interrupted build never
+    # pairs a stamp with an install it does not describe.
+    stamp.unlink(missing_ok=True)
+    _write_zip(dict(_walk(fresh)), cache_zip, cached={}, cache_zip=None)
+    shutil.rmtree(installed, ignore_errors=True)
+    fresh.rename(installed)
+    stamp.write_text(key + "\n", encoding="utf-8")
+    return installed, cache_zip, False
+
+
+def _pip_error(
+    process: subprocess.CompletedProcess[str], *, requirements: Path, platform: str, python: str
+) -> BuildError:
+    output = (process.stderr or "") + (process.stdout or "")
+    tail = "\n".join(output.strip().splitlines()[-15:])
+    missing = _NO_WHEEL.search(output)
+    if missing:
+        requirement = missing[1]
+        name = re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]
+        return BuildError(
+            f"No wheel of {requirement!r} (from {requirements.name}) for Lambda's platform "
+            f"{platform}, CPython {python}. The build installs wheels only, because a "
+            "package built from source here would be built for this machine, not for Lambda.\n"
+            f"Fix: pin a version of {name} that publishes a {platform} (or pure-Python "
+            f"py3-none-any) wheel for Python {python}, or vendor it: build that wheel yourself "
+            "(for example in the public.ecr.aws/lambda/python image) and point pip at its "
+            "directory with PIP_FIND_LINKS=<dir>.\n"
+            f"pip said:\n{tail}"
+        )
+    return BuildError(
+        f"pip could not install {requirements} for {platform}, CPython {python} "
+        f"(exit code {process.returncode}). pip said:\n{tail}"
+    )
+
+
+def remove_distributions(site: Path, names: Iterable[str]) -> list[str]:
+    """Delete the installed distributions named in ``names`` from ``site``.
+
+    A name matches a distribution's own name (``python-dateutil``) or one of the
+    top-level packages it installs (``dateutil``). Files come from the
+    distribution's RECORD (its ``top_level.txt`` when there is no RECORD), so a
+    distribution whose import name differs from its name goes completely.
+    Returns the names of the distributions removed, sorted.
+    """
+    wanted = {canonical_name(name) for name in names}
+    site = site.resolve()
+    removed: list[str] = []
+    for dist_info in sorted(site.glob("*.dist-info")):
+        name = _distribution_name(dist_info)
+        paths = _record_paths(site, dist_info)
+        tops = {_top_level(path.relative_to(site).as_posix()) for path in paths}
+        tops |= _top_level_names(dist_info)
+        # Import names: not the metadata, not the scripts pip put in bin/.
+        tops = {
+            top.removesuffix(".py")
+            for top in tops
+            if top != "bin" and not top.endswith(".dist-info")
+        }
+        if canonical_name(name) not in wanted and not wanted & {canonical_name(t) for t in tops}:
+            continue
+        if not paths:
+            paths = [site / top for top in tops] + [site / f"{top}.py" for top in tops]
+        for path in paths:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+            _remove_empty_parents(path.parent, site)
+        shutil.rmtree(dist_info, ignore_errors=True)
+        removed.append(name)
+    return sorted(removed, key=str.lower)
+
+
+def _distribution_name(dist_info: Path) -> str:
+    metadata = dist_info / "METADATA"
+    if metadata.is_file():
+        for line in metadata.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("name:"):
+                return line.split(":", 1)[1].strip()
+            if not line:
+                break
+    return dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+
+
+def _record_paths(site: Path, dist_info: Path) -> list[Path]:
+    """Files a distribution installed inside ``site``, from its RECORD."""
+    record = dist_info / "RECORD"
+    if not record.is_file():
+        return []
+    paths = []
+    with record.open(encoding="utf-8", newline="") as rows:
+        for row in csv.reader(rows):
+            if not row:
+                continue
+            recorded = PurePosixPath(row[0])
+            if recorded.parts[:1] == ("..",):
+                # pip install --target records scripts as ../../bin/NAME, where
+                # they were before it moved them into <target>/bin.
+                inside = [part for part in recorded.parts if part != ".."]
+                if inside[:1] != ["bin"]:
+                    continue
+                recorded = PurePosixPath(*inside)
+            path = (site / recorded).resolve()
+            if path.is_relative_to(site) and path != site and dist_info not in path.parents:
+                paths.append(path)
+    return paths
+
+
+def _top_level_names(dist_info: Path) -> set[str]:
+    top_level = dist_info / "top_level.txt"
+    if not top_level.is_file():
+        return set()
+    return {line.strip() for line in top_level.read_text(encoding="utf-8").splitlines() if line}
+
+
+def _remove_empty_parents(directory: Path, site: Path) -> None:
+    while directory != site and directory.is_relative_to(site):
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+        directory = directory.parent
+
+
+def excluded(relative: str, patterns: Iterable[str]) -> bool:
+    """Whether the path ``relative`` (posix, from the project dir) matches one of ``patterns``.
+
+    A pattern without ``/`` matches any single file or directory name along the
+    path; a pattern with ``/`` (a leading one included, as in ``/docs``)
+    matches the path from the project directory, and ``*`` crosses ``/``. A
+    path also matches when one of its directories does. A trailing ``/`` is
+    ignored.
+    """
+    names = relative.split("/")
+    paths = ["/".join(names[: depth + 1]) for depth in range(len(names))]
+    for pattern in patterns:
+        anchored = "/" in pattern.rstrip("/")
+        pattern = pattern.strip("/")
+        if anchored:
+            if any(fnmatch.fnmatchcase(path, pattern) for path in paths):
+                return True
+        elif any(fnmatch.fnmatchcase(name, pattern) for name in names):
+            return True
+    return False
+
+
+def _walk(
+    root: Path,
+    *,
+    patterns: Iterable[str] = (),
+    skip: Iterable[Path] = (),
+    skip_virtualenvs: bool = False,
+) -> Iterator[tuple[str, Path]]:
+    """(path relative to ``root`` in posix form, path) for every file not left out."""
+    patterns = tuple(patterns)
+    skip = set(skip)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        here = Path(dirpath)
+        prefix = here.relative_to(root).as_posix()
+        prefix = "" if prefix == "." else prefix + "/"
+        kept = []
+        for name in sorted(dirnames):
+            path = here / name
+            if (
+                path in skip
+                or excluded(prefix + name, patterns)
+                or (skip_virtualenvs and (path / "pyvenv.cfg").is_file())
+                # A link to a directory above would be walked forever.
+                or (path.is_symlink() and here.resolve().is_relative_to(path.resolve()))
+            ):
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in filenames:
+            path = here / name
+            if path not in skip and not excluded(prefix + name, patterns):
+                yield prefix + name, path
+
+
+def _project_files(
+    project_dir: Path, *, skip: Iterable[Path], say: Callable[[str], None]
+) -> dict[str, Path]:
+    patterns = (*DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
+    files = dict(_walk(project_dir, patterns=patterns, skip=skip, skip_virtualenvs=True))
+    for pattern in lambda_settings.INCLUDE:
+        try:
+            matches = sorted(project_dir.glob(pattern))
+        except (ValueError, NotImplementedError) as error:
+            raise BuildError(
+                f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which cannot be used "
+                f"({error}). Write patterns relative to the project directory, such as "
+                "'data/*.csv' or 'vendor/**'."
+            ) from None
+        if not matches:
+            say(f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches nothing.")
+        for path in matches:
+            if path.is_dir():
+                for relative, inner in _walk(path):
+                    files[(path / relative).relative_to(project_dir).as_posix()] = inner
+            elif path.is_file():
+                files[path.relative_to(project_dir).as_posix()] = path
+    # git ignores the manifest (it is build output), but the package needs it:
+    # StaticStorage reads it from here instead of from S3 on a cold start.
+    manifest = lambda_settings.manifest_dir.resolve() / MANIFEST_NAME
+    if manifest.is_file():
+        if manifest.is_relative_to(project_dir):
+            files[manifest.relative_to(project_dir).as_posix()] = manifest
+        else:
+            say(
+                f"Warning: the static manifest {manifest} is outside the project directory "
+                f"{project_dir}, so it is not in the package. Point "
+                "DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] inside the project."
+            )
+    return files
+
+
+def _own_source() -> dict[str, Path]:
+    import django_lambda
+
+    source = Path(django_lambda.__file__).resolve().parent
+    return {
+        f"django_lambda/{relative}": path
+        for relative, path in _walk(source, patterns=("__pycache__", "*.pyc"))
+    }
+
+
+def _stage(files: dict[str, Path], staging: Path, *, linked: set[str]) -> None:
+    """Make ``staging`` hold exactly ``files``, touching only what changed."""
+    existing = dict(_walk(staging)) if staging.is_dir() else {}
+    emptied = set()
+    for name in existing.keys() - files.keys():
+        existing.pop(name).unlink()
+        emptied.add((staging / name).parent)
+    for directory in sorted(emptied, key=lambda path: len(path.parts), reverse=True):
+        _remove_empty_parents(directory, staging)
+    present = {path.parent for path in existing.values()}
+    for name in sorted(files):
+        source, destination = files[name], staging / name
+        if name in existing:
+            if _same_file(source, destination, linked=name in linked):
+                continue
+            destination.unlink()
+        elif destination.parent not in present:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            present.add(destination.parent)
+        if name in linked:
+            try:
+                os.link(source, destination)
+                continue
+            except OSError:
+                pass  # another file system, or one without hard links: copy instead
+        shutil.copy(source, destination)
+
+
+def _same_file(source: Path, destination: Path, *, linked: bool) -> bool:
+    if linked:
+        return os.path.samefile(source, destination)
+    return _mode(source) == _mode(destination) and filecmp.cmp(source, destination, shallow=False)
+
+
+def _mode(path: Path) -> int:
+    return EXECUTABLE_MODE if path.stat().st_mode & 0o111 else FILE_MODE
+
+
+# The zip is written here rather than with zipfile so that every byte is
+# fixed by this code (no Python-version differences in header fields), and so
+# that entries deflated once can be copied into later zips as they are.
+# Format: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_END64 = struct.Struct("<IQHHIIQQQQ")
+_END64_LOCATOR = struct.Struct("<IIQI")
+_VERSION = 20  # 2.0: deflate
+_VERSION64 = 45  # 4.5: zip64 end records
+_UNIX = 3
+_DEFLATE = 8
+_UTF8_NAME = 0x800
+_DOS_TIME = 0
+_DOS_DATE = ((ZIP_DATE_TIME[0] - 1980) << 9) | (ZIP_DATE_TIME[1] << 5) | ZIP_DATE_TIME[2]
+
+
+@dataclass(frozen=True)
+class _Deflated:
+    """An entry of the requirements cache zip: where its deflated bytes are and what they hold."""
+
+    offset: int
+    compressed_size: int
+    crc: int
+    size: int
+    mode: int
+
+
+class ZipWriter:
+    """Writes deflated entries with fixed timestamps and modes, in the order given."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.central: list[bytes] = []
+
+    def add(self, name: str, *, data: bytes, mode: int) -> None:
+        compressor = zlib.compressobj(ZIP_COMPRESSLEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        compressed = compressor.compress(data) + compressor.flush()
+        self.add_deflated(name, compressed, crc=zlib.crc32(data), size=len(data), mode=mode)
+
+    def add_deflated(self, name: str, compressed: bytes, *, crc: int, size: int, mode: int) -> None:
+        if max(size, len(compressed), self.stream.tell()) >= 0xFFFFFFFF:
+            raise BuildError(f"{name} is too large for a Lambda package.")
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else _UTF8_NAME
+        offset = self.stream.tell()
+        sizes = (_DEFLATE, _DOS_TIME, _DOS_DATE, crc, len(compressed), size, len(encoded))
+        self.stream.write(_LOCAL_HEADER.pack(0x04034B50, _VERSION, flags, *sizes, 0))
+        self.stream.write(encoded)
+        self.stream.write(compressed)
+        attributes = (stat.S_IFREG | mode) << 16
+        self.central.append(
+            _CENTRAL_HEADER.pack(
+                0x02014B50,
+                (_UNIX << 8) | _VERSION,
+                _VERSION,
+                flags,
+                *sizes,
+                0,
+                0,
+                0,
+                0,
+                attributes,
+                offset,
+            )
+            + encoded
+        )
+
+    def close(self) -> None:
+        start = self.stream.tell()
+        for header in self.central:
+            self.stream.write(header)
+        size = self.stream.tell() - start
+        count = len(self.central)
+        if count >= 0xFFFF:
+            # More entries than the classic end record can count: add the
+            # zip64 end record and its locator, and mark the classic one.
+            end64 = self.stream.tell()
+            self.stream.write(
+                _END64.pack(
+                    0x06064B50,
+                    _END64.size - 12,
+                    (_UNIX << 8) | _VERSION64,
+                    _VERSION64,
+                    0,
+                    0,
+                    count,
+                    count,
+                    size,
+                    start,
+                )
+            )
+            self.stream.write(_END64_LOCATOR.pack(0x07064B50, 0, end64, 1))
+            count = 0xFFFF
+        self.stream.write(_END.pack(0x06054B50, 0, 0, count, count, size, start, 0))
+
+
+def _write_zip(
+    files: dict[str, Path],
+    zip_path: Path,
+    *,
+    cached: dict[str, _Deflated],
+    cache_zip: Path | None,
+) -> None:
+    """Zip ``files`` sorted by name, without directory entries; copy ``cached`` ones as they are."""
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = zip_path.with_name(zip_path.name + ".partial")
+    with (
+        partial.open("wb") as stream,
+        cache_zip.open("rb") if cache_zip else nullcontext() as cache,
+    ):
+        writer = ZipWriter(stream)
+        for name in sorted(files):
+            entry = cached.get(name)
+            if entry is not None and cache is not None:
+                cache.seek(entry.offset)
+                writer.add_deflated(
+                    name,
+                    cache.read(entry.compressed_size),
+                    crc=entry.crc,
+                    size=entry.size,
+                    mode=entry.mode,
+                )
+            else:
+                path = files[name]
+                writer.add(name, data=path.read_bytes(), mode=_mode(path))
+        writer.close()
+    os.replace(partial, zip_path)
+
+
+def _read_deflated(cache_zip: Path) -> dict[str, _Deflated]:
+    """Where each entry's deflated bytes are in a zip that ``ZipWriter`` wrote."""
+    entries = {}
+    try:
+        with zipfile.ZipFile(cache_zip) as archive, cache_zip.open("rb") as raw:
+            for info in archive.infolist():
+                raw.seek(info.header_offset)
+                header = _LOCAL_HEADER.unpack(raw.read(_LOCAL_HEADER.size))
+                if header[0] != 0x04034B50 or info.compress_type != zipfile.ZIP_DEFLATED:
+                    raise zipfile.BadZipFile(f"unexpected entry {info.filename}")
+                entries[info.filename] = _Deflated(
+                    offset=info.header_offset + _LOCAL_HEADER.size + header[-2] + header[-1],
+                    compressed_size=info.compress_size,
+                    crc=info.CRC,
+                    size=info.file_size,
+                    mode=stat.S_IMODE(info.external_attr >> 16),
+                )
+    except (zipfile.BadZipFile, struct.error) as error:
+        raise BuildError(
+            f"The requirements cache {cache_zip} is damaged ({error}). Delete "
+            f"{cache_zip.parent} and build again."
+        ) from None
+    return entries

@@ -7,19 +7,36 @@ handler, E020-E029 static files, E100-E199 / W100-W199 deploying.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags
+from django.core.checks import Warning as CheckWarning
 from django.core.checks import register as register_check
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db.models import FileField
+from django.http.request import validate_host
 
+from django_lambda.build import PLATFORMS, python_version
 from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
 
 
 def register() -> None:
     register_check(Tags.compatibility)(check_setting_shape)
     register_check(Tags.compatibility)(check_handler_settings)
+    register_check(Tags.compatibility)(check_package_settings)
+    for check in (
+        check_caches,
+        check_sessions,
+        check_databases,
+        check_media_storage,
+        check_debug,
+        check_allowed_hosts,
+    ):
+        register_check(Tags.compatibility, deploy=True)(check)
 
 
 def check_setting_shape(
@@ -52,6 +69,296 @@ def check_setting_shape(
             )
         )
     return errors
+
+
+# Building the package: E100-E119.
+
+
+def check_package_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    user = lambda_settings.user_dict
+    if not isinstance(user, dict):
+        return []
+    errors: list[CheckMessage] = []
+    requirements = lambda_settings.REQUIREMENTS
+    if requirements is not None and not isinstance(requirements, (str, os.PathLike)):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['REQUIREMENTS'] must be a path, not {requirements!r}.",
+                hint="Give the requirements file relative to the project directory, "
+                "such as 'requirements.txt', or None to install nothing.",
+                id="django_lambda.E101",
+            )
+        )
+    elif "REQUIREMENTS" in user and requirements is not None:
+        path = lambda_settings.project_dir / requirements
+        if not path.is_file():
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['REQUIREMENTS'] is {requirements!r}, but {path} does not "
+                    "exist.",
+                    hint="Create the file, fix the path (it is relative to the project "
+                    "directory), or set REQUIREMENTS to None to install nothing.",
+                    id="django_lambda.E100",
+                )
+            )
+    for key, check_id in (("INCLUDE", "E102"), ("EXCLUDE", "E103"), ("RUNTIME_PACKAGES", "E105")):
+        value = getattr(lambda_settings, key)
+        if not _is_list_of_str(value):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be a list of strings, not {value!r}.",
+                    hint=f"Write {key} as a list, such as ['docs', '*.sqlite3']."
+                    if key != "RUNTIME_PACKAGES"
+                    else "Write RUNTIME_PACKAGES as a list of distribution names, "
+                    "such as ['boto3', 'botocore'].",
+                    id=f"django_lambda.{check_id}",
+                )
+            )
+    exclude_runtime = lambda_settings.EXCLUDE_RUNTIME_PACKAGES
+    if not isinstance(exclude_runtime, bool):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['EXCLUDE_RUNTIME_PACKAGES'] must be True or False, not "
+                f"{exclude_runtime!r}.",
+                hint="True (the default) leaves boto3 and the other packages the Lambda "
+                "runtime provides out of the package; False ships your own versions.",
+                id="django_lambda.E104",
+            )
+        )
+    runtime = lambda_settings.RUNTIME
+    if runtime is not None and python_version(runtime) is None:
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['RUNTIME'] is {runtime!r}, which is not a Lambda Python "
+                "runtime this can build for.",
+                hint="Use 'python3.10' or later, such as 'python3.12', or None for the "
+                "version of the Python running Django.",
+                id="django_lambda.E106",
+            )
+        )
+    architecture = lambda_settings.ARCHITECTURE
+    if not isinstance(architecture, str) or architecture not in PLATFORMS:
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['ARCHITECTURE'] is {architecture!r}.",
+                hint="Use 'x86_64' or 'arm64' (Graviton).",
+                id="django_lambda.E107",
+            )
+        )
+    bucket = lambda_settings.S3_BUCKET
+    if bucket is not None and (not isinstance(bucket, str) or not bucket):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['S3_BUCKET'] must be a bucket name, not {bucket!r}.",
+                hint="Give the name of an S3 bucket in the function's region, such as "
+                "'my-site-deploys', or None to upload packages directly (up to 50 MB zipped).",
+                id="django_lambda.E108",
+            )
+        )
+    return errors
+
+
+def _is_list_of_str(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+
+
+# Settings that break, or quietly misbehave, on Lambda: W100-W119. They run
+# with ``check --deploy`` and before every deploy. Every Lambda instance is a
+# separate process with its own memory and its own /tmp, the package directory
+# is read-only, and instances come and go without notice.
+
+_LOCAL_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": ("W100", "local-memory"),
+    "django.core.cache.backends.filebased.FileBasedCache": ("W101", "file-based"),
+}
+_SHARED_CACHE_HINT = (
+    "Use a cache every instance shares: Redis or Memcached (ElastiCache), or "
+    "django.core.cache.backends.db.DatabaseCache. If nothing relies on the cache being "
+    "shared, use django.core.cache.backends.dummy.DummyCache or silence {id}."
+)
+
+
+def check_caches(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    warnings: list[CheckMessage] = []
+    for alias, config in settings.CACHES.items():
+        backend = config.get("BACKEND", "")
+        if backend not in _LOCAL_CACHES:
+            continue
+        number, kind = _LOCAL_CACHES[backend]
+        check_id = f"django_lambda.{number}"
+        warnings.append(
+            CheckWarning(
+                f"The cache {alias!r} is {kind} ({backend}): on Lambda every instance has its "
+                "own, so a value set by one request is missing or stale in the next.",
+                hint=_SHARED_CACHE_HINT.format(id=check_id),
+                id=check_id,
+            )
+        )
+    return warnings
+
+
+def check_sessions(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    engine = settings.SESSION_ENGINE
+    hint = (
+        "Use django.contrib.sessions.backends.db (or cached_db), or "
+        "django.contrib.sessions.backends.signed_cookies."
+    )
+    if engine == "django.contrib.sessions.backends.file":
+        return [
+            CheckWarning(
+                "SESSION_ENGINE stores sessions in files: on Lambda each instance has its own "
+                "/tmp, so users are logged out whenever a request reaches another instance.",
+                hint=hint,
+                id="django_lambda.W102",
+            )
+        ]
+    if engine == "django.contrib.sessions.backends.cache":
+        backend = settings.CACHES.get(settings.SESSION_CACHE_ALIAS, {}).get("BACKEND", "")
+        if backend in _LOCAL_CACHES:
+            return [
+                CheckWarning(
+                    "SESSION_ENGINE stores sessions only in the cache "
+                    f"{settings.SESSION_CACHE_ALIAS!r}, which is {_LOCAL_CACHES[backend][1]}: "
+                    "on Lambda users are logged out whenever a request reaches another "
+                    "instance.",
+                    hint=hint + " Or point the cache at Redis or Memcached.",
+                    id="django_lambda.W103",
+                )
+            ]
+    return []
+
+
+def check_databases(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    warnings: list[CheckMessage] = []
+    for alias, config in settings.DATABASES.items():
+        engine = config.get("ENGINE", "")
+        name = str(config.get("NAME", ""))
+        if engine.endswith((".sqlite3", ".spatialite")):
+            in_memory = name in ("", ":memory:") or "mode=memory" in name
+            if not in_memory and not name.startswith("/tmp/"):
+                warnings.append(
+                    CheckWarning(
+                        f"The database {alias!r} is SQLite at {name}: on Lambda the package "
+                        "directory is read-only and only /tmp is writable, one /tmp per "
+                        "instance, so writes fail there or are lost.",
+                        hint="Use a database server (Amazon RDS or Aurora, PostgreSQL or "
+                        "MySQL). If the SQLite file is read-only data shipped in the package, "
+                        "list it in DJANGO_LAMBDA['INCLUDE'] (*.sqlite3 is left out by default) "
+                        "and silence django_lambda.W104.",
+                        id="django_lambda.W104",
+                    )
+                )
+            continue
+        max_age: Any = config.get("CONN_MAX_AGE", 0)
+        if max_age is None or max_age > 0:
+            warnings.append(
+                CheckWarning(
+                    f"The database {alias!r} keeps connections open (CONN_MAX_AGE = "
+                    f"{max_age!r}): every Lambda instance holds its own, so a burst of "
+                    "instances can use up the database's connections, and connections of "
+                    "frozen instances linger.",
+                    hint="Put RDS Proxy (or PgBouncer) between the function and the database "
+                    "and silence django_lambda.W106, or set CONN_MAX_AGE = 0.",
+                    id="django_lambda.W106",
+                )
+            )
+    return warnings
+
+
+def check_media_storage(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    configs = app_configs if app_configs is not None else apps.get_app_configs()
+    fields = sorted(
+        f"{model._meta.label}.{field.name}"
+        for config in configs
+        for model in config.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField) and isinstance(field.storage, FileSystemStorage)
+    )
+    media_root = settings.MEDIA_ROOT
+    if not fields and not (media_root and isinstance(default_storage, FileSystemStorage)):
+        return []
+    where = f"these fields upload there: {', '.join(fields)}" if fields else "MEDIA_ROOT is set"
+    return [
+        CheckWarning(
+            "Media files are stored on the local file system (FileSystemStorage) and "
+            f"{where}. On Lambda the package directory is read-only and /tmp belongs to one "
+            "instance, so uploads fail or disappear.",
+            hint="Store media on S3: STORAGES['default'] = {'BACKEND': "
+            "'storages.backends.s3.S3Storage', 'OPTIONS': {'bucket_name': ...}} "
+            "(django-storages), and the same for any field with its own storage.",
+            id="django_lambda.W105",
+        )
+    ]
+
+
+def check_debug(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    if not settings.DEBUG:
+        return []
+    return [
+        CheckWarning(
+            "DEBUG is True: the deployed function would show tracebacks and settings to "
+            "anyone who can reach its URL, and keeps every SQL query in memory.",
+            hint="Set DEBUG = False for the deployed settings, for example from an "
+            "environment variable set in DJANGO_LAMBDA['ENVIRONMENT'].",
+            id="django_lambda.W107",
+        )
+    ]
+
+
+# Names that only ever reach a server running on the developer's machine.
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "0.0.0.0", "testserver"}
+
+
+def check_allowed_hosts(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        # What Django itself allows in that case.
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    region = (
+        lambda_settings.REGION
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
+    function_url = f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
+    http_api = f"abcde01234.execute-api.{region}.amazonaws.com"
+    local_only = all(
+        host in _LOCAL_HOSTS or host.rstrip(".").endswith(".localhost") for host in allowed
+    )
+    http = lambda_settings.HTTP
+    if http == "function_url":
+        if validate_host(function_url, allowed):
+            return []
+        host, suffix = "function URL", f".lambda-url.{region}.on.aws"
+    else:
+        # An HTTP API, or none, may sit behind a custom domain: only names
+        # that can never reach Lambda are sure to be wrong.
+        if validate_host(http_api, allowed) or not local_only:
+            return []
+        host, suffix = "HTTP API", f".execute-api.{region}.amazonaws.com"
+    return [
+        CheckWarning(
+            f"ALLOWED_HOSTS {allowed!r} cannot match the function's {host} host "
+            f"(*{suffix}), so Django would answer every request with 400 Bad Request.",
+            hint=f"Add {suffix!r} to ALLOWED_HOSTS (or the exact host once the deploy has "
+            "printed it), plus any custom domain in front of the function.",
+            id="django_lambda.W108",
+        )
+    ]
 
 
 def check_handler_settings(

@@ -125,7 +125,8 @@ class LambdaSettings:
 
     @property
     def build_dir(self) -> Path:
-        return self.project_dir / _merged()["BUILD_DIR"]
+        build_dir: str = _merged()["BUILD_DIR"]
+        return self.project_dir / build_dir
 
 
 lambda_settings = LambdaSettings()

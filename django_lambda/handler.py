@@ -3,7 +3,7 @@
 The WSGI application is built once, at import (Lambda's init phase). Each
 event is then served by its shape: HTTP events from any source become a
 WSGI request, ``{"manage": "..."}`` runs a management command, and warm-up
-pings return at once. See docs/DESIGN.md, "Public contract".
+pings return at once. See DESIGN.md, "Public contract".
 """
 
 from __future__ import annotations
@@ -221,7 +221,8 @@ def run_manage(command_line: Any) -> dict[str, Any]:
             stderr.write(f"CommandError: {exc}\n")
             returncode = exc.returncode
         except SystemExit as exc:
-            returncode = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            # sys.exit(None) is success, sys.exit("message") a failure.
+            returncode = int(exc.code) if isinstance(exc.code, int) else int(exc.code is not None)
             if isinstance(exc.code, str):
                 stderr.write(exc.code + "\n")
         except Exception:

@@ -33,7 +33,7 @@ def _pairs(headers: Headers) -> list[tuple[str, str]]:
     if headers is None:
         return []
     if isinstance(headers, dict):
-        out = []
+        out: list[tuple[str, str]] = []
         for name, value in headers.items():
             if isinstance(value, list):
                 out.extend((name, v) for v in value)

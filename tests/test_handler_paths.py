@@ -96,3 +96,20 @@ def test_base_path_for_rest_and_alb() -> None:
 @override_settings(DJANGO_LAMBDA={"BASE_PATH": "/api"})
 def test_stage_wins_over_base_path_on_execute_api_host() -> None:
     assert paths(make_v1_event(path="/echo/x", stage="prod"))[:2] == ("/prod", "/echo/x")
+
+
+def test_http_api_payload_1_0_named_stage_stripped_from_path() -> None:
+    # An HTTP API with payload 1.0 keeps the stage in `path`, REST does not.
+    event = make_v1_event(path="/dev/echo/x", stage="dev", domain=HTTP_API_DOMAIN)
+    event["version"] = "1.0"
+    assert paths(event) == (
+        "/dev",
+        "/echo/x",
+        "/dev/echo/x",
+        f"https://{HTTP_API_DOMAIN}/dev/echo/x",
+    )
+
+
+def test_rest_resource_named_like_the_stage_is_kept() -> None:
+    # REST: `path` never has the stage, so /dev/... under stage dev is a real path.
+    assert paths(make_v1_event(path="/echo/dev", stage="echo"))[:2] == ("/echo", "/echo/dev")

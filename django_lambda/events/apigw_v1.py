@@ -1,13 +1,12 @@
 """API Gateway REST APIs (proxy integration, payload 1.0); also Kong's ``awsgateway_compatible``.
 
 Payload: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
+HTTP APIs configured for payload 1.0 send this shape as well.
 Kong's aws-lambda plugin with ``awsgateway_compatible`` sends the same shape
 (older Kong versions without ``requestContext``), and reads the same response.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django_lambda.events import common
 
@@ -36,18 +35,16 @@ def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
         domain=context.get("domainName"),
         remote_addr=identity.get("sourceIp"),
         stage=context.get("stage"),
+        # HTTP APIs can send payload 1.0 too ("version": "1.0", which REST APIs
+        # leave out); unlike REST they keep a named stage in front of the path
+        # (dougmoscrop/serverless-http#143).
+        stage_in_path=event.get("version") == "1.0",
     )
 
 
 def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
     body, is_base64 = common.result_body(response, head=head)
-    single: dict[str, Any] = {}
-    multi: dict[str, list[str]] = {}
-    for name, values in common.grouped_headers(response).items():
-        if len(values) == 1:
-            single[name] = values[0]
-        else:
-            multi[name] = values
+    single, multi = common.split_headers(response)
     return {
         "statusCode": response.status,
         "headers": single,

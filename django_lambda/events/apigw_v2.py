@@ -49,11 +49,14 @@ def to_result(event: common.Event, response: common.Response, *, head: bool) -> 
     body, is_base64 = common.result_body(response, head=head)
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, values in common.grouped_headers(response).items():
+    for name, value in response.headers:
         if name.lower() == "set-cookie":
-            cookies.extend(values)
+            # Django writes Set-Cookie values with a leading space.
+            cookies.append(value.strip())
+        elif name in headers:
+            headers[name] += "," + value.strip()
         else:
-            headers[name] = ",".join(values)
+            headers[name] = value.strip()
     return {
         "statusCode": response.status,
         "headers": headers,

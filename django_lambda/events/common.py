@@ -2,7 +2,7 @@
 
 The source modules next to this one only say where their event keeps each
 piece and which response shape their caller expects; every rule lives here,
-once. The rules and the peer bugs behind them are in docs/DESIGN.md, "Event
+once. The rules and the peer bugs behind them are in DESIGN.md, "Event
 sources and the translation rules".
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
@@ -36,7 +37,14 @@ class BadEvent(Exception):
 class HandlerSettings:
     """The handler's settings, pre-digested so a request does no parsing."""
 
-    __slots__ = ("base_path", "log_requests", "text_exact", "text_major", "text_suffix")
+    __slots__ = (
+        "base_path",
+        "log_requests",
+        "text_cache",
+        "text_exact",
+        "text_major",
+        "text_suffix",
+    )
 
     def __init__(self) -> None:
         # BASE_PATH is compared with PATH_INFO, which is latin-1 of UTF-8 (PEP 3333).
@@ -54,9 +62,19 @@ class HandlerSettings:
         self.text_exact = frozenset(exact)
         self.text_major = frozenset(major)
         self.text_suffix = frozenset(suffix)
+        # An application answers with a handful of content types: remember them.
+        self.text_cache: dict[str, bool] = {}
 
     def is_text(self, content_type: str) -> bool:
         """Whether a Content-Type travels as text: "type/*", "+suffix" or exact match."""
+        known = self.text_cache.get(content_type)
+        if known is None:
+            known = self._match(content_type)
+            if len(self.text_cache) < 100:
+                self.text_cache[content_type] = known
+        return known
+
+    def _match(self, content_type: str) -> bool:
         mime = content_type.partition(";")[0].strip().lower()
         if mime in self.text_exact:
             return True
@@ -146,26 +164,47 @@ def body_bytes(body: Any, is_base64: Any) -> bytes:
         raise BadEvent("The event's body is not valid Unicode text.") from None
 
 
-def _query_value(value: Any, what: str) -> str:
+def _query_value(value: Any, key: str) -> str:
     if type(value) is str:
         return value
     # Kong's awsgateway_compatible mode sends a key without "=" as `true`.
     if value is True:
         return ""
-    raise BadEvent(f"Query parameter {what!r} must have string values, not {type(value).__name__}.")
+    raise BadEvent(f"Query parameter {key!r} must have string values, not {type(value).__name__}.")
 
 
-def _query_pairs(params: Any) -> Iterable[tuple[str, str]]:
+def _build_query(params: Any, quote: Callable[[str], str]) -> str:
+    if not params:
+        return ""
     if type(params) is not dict:
         raise BadEvent(
             f"The event's query parameters must be an object, not {type(params).__name__}."
         )
-    for key, value in params.items():
-        if type(value) is list:
-            for item in value:
-                yield key, _query_value(item, key)
-        else:
-            yield key, _query_value(value, key)
+    parts = []
+    for key, values in params.items():
+        quoted_key = quote(key)
+        for value in values if type(values) is list else (values,):
+            value = _query_value(value, key)
+            parts.append(quoted_key + "=" + quote(value) if value else quoted_key)
+    return "&".join(parts)
+
+
+# Characters that never need percent-encoding in a query (compiled once).
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote(text: str) -> str:
+    # Most keys and values are plain ASCII words: no need to quote those.
+    if text.isalnum() and text.isascii():
+        return text
+    return quote_plus(text)
+
+
+def _requote(text: str) -> str:
+    if (text.isalnum() and text.isascii()) or _PLAIN.fullmatch(text):
+        return text
+    # Byte-exact: decode the client's escapes, then encode every byte that needs it.
+    return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
 
 
 def encode_query(params: Any) -> str:
@@ -174,17 +213,7 @@ def encode_query(params: Any) -> str:
     ``+`` in a value is a literal plus, so it is sent as ``%2B``; repeated keys
     (lists) survive in order.
     """
-    if not params:
-        return ""
-    return "&".join(
-        quote_plus(key) + "=" + quote_plus(value) if value else quote_plus(key)
-        for key, value in _query_pairs(params)
-    )
-
-
-def _requote(text: str) -> str:
-    # Byte-exact: decode the client's escapes, then encode every byte that needs it.
-    return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
+    return _build_query(params, _quote)
 
 
 def reencode_query(params: Any) -> str:
@@ -193,48 +222,60 @@ def reencode_query(params: Any) -> str:
     Decoding first keeps ``%20`` from becoming ``%2520``; a raw ``+`` stays a
     space and ``%2B`` stays a plus.
     """
-    if not params:
-        return ""
-    return "&".join(
-        _requote(key) + "=" + _requote(value) if value else _requote(key)
-        for key, value in _query_pairs(params)
-    )
+    return _build_query(params, _requote)
+
+
+# Header name -> environ key (None: dropped), filled as names are seen.
+_HEADER_KEYS: dict[str, str | None] = {}
+
+
+def _environ_key(name: str) -> str | None:
+    key: str | None
+    if "_" in name:
+        # Dropped, as gunicorn and runserver do: X_Forwarded_For is no X-Forwarded-For.
+        key = None
+    else:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_LENGTH":
+            key = None  # set from the decoded body instead
+        elif key != "CONTENT_TYPE":
+            key = "HTTP_" + key
+    if len(_HEADER_KEYS) < 1000:  # clients choose names: keep the memo bounded
+        _HEADER_KEYS[name] = key
+    return key
 
 
 def add_headers(environ: Environ, headers: Any) -> None:
     """Copy request headers into ``HTTP_*`` keys.
 
     Names are case-insensitive and repeats join with "," ("; " for Cookie).
-    A name containing "_" is dropped, as gunicorn and runserver do, so
-    ``X_Forwarded_For`` cannot pose as ``X-Forwarded-For``. Values may be
-    strings or lists of strings (multi-value sources).
+    A name containing "_" is dropped. Values may be strings or lists of
+    strings (multi-value sources).
     """
     if not headers:
         return
     if type(headers) is not dict:
         raise BadEvent(f"The event's headers must be an object, not {type(headers).__name__}.")
     for name, value in headers.items():
-        if "_" in name:
-            continue
-        key = name.upper().replace("-", "_")
-        sep = "; " if key == "COOKIE" else ","
-        if type(value) is list:
+        key = _HEADER_KEYS[name] if name in _HEADER_KEYS else _environ_key(name)
+        if type(value) is not str:
+            if type(value) is not list:
+                raise _bad_header(name, value)
             for item in value:
                 if type(item) is not str:
                     raise _bad_header(name, item)
-            if not value:
+            if len(value) == 1:
+                value = value[0]
+            elif value:
+                value = ("; " if key == "HTTP_COOKIE" else ",").join(value)
+            else:
                 continue
-            value = sep.join(value)
-        elif type(value) is not str:
-            raise _bad_header(name, value)
-        if key == "CONTENT_LENGTH":
-            continue  # set from the decoded body instead
-        if key != "CONTENT_TYPE":
-            key = "HTTP_" + key
+        if key is None:
+            continue
         if not value.isascii():
             value = value.encode("utf-8").decode("latin-1")
         if key in environ:
-            value = environ[key] + sep + value
+            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
         environ[key] = value
 
 
@@ -287,7 +328,9 @@ def finish_environ(
     front of the path). On any other host the BASE_PATH setting plays the
     same part for custom domains.
     """
-    environ["REQUEST_METHOD"] = required_str(method, "HTTP method").upper()
+    environ["REQUEST_METHOD"] = (
+        method if type(method) is str else required_str(method, "HTTP method")
+    ).upper()
     environ["QUERY_STRING"] = query
     environ["CONTENT_LENGTH"] = str(len(body))
     environ["wsgi.input"] = io.BytesIO(body)
@@ -298,9 +341,11 @@ def finish_environ(
         # Tool-made events (console test button, SAM) often have no Host header.
         host = domain if type(domain) is str and domain else "localhost"
         environ["HTTP_HOST"] = host
-    name, colon, port = host.rpartition(":")
-    if not colon or "]" in port:
-        name, port = host, ""
+    name, port = host, ""
+    if ":" in host:
+        name, _, port = host.rpartition(":")
+        if "]" in port:  # an IPv6 address without a port
+            name, port = host, ""
     environ["SERVER_NAME"] = name
     environ["SERVER_PORT"] = (
         environ.get("HTTP_X_FORWARDED_PORT") or port or ("443" if scheme == "https" else "80")
@@ -387,6 +432,21 @@ def grouped_headers(response: Response) -> dict[str, list[str]]:
     return grouped
 
 
+def split_headers(response: Response) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Response headers split into those sent once and those repeated (Set-Cookie)."""
+    single: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    for name, value in response.headers:
+        value = value.strip()  # Django writes Set-Cookie values with a leading space
+        if name in single:
+            repeated[name] = [single.pop(name), value]
+        elif name in repeated:
+            repeated[name].append(value)
+        else:
+            single[name] = value
+    return single, repeated
+
+
 def _case_variant(name: str, n: int) -> str:
     # The n-th spelling of `name` with letters' case flipped by the bits of n.
     chars = []
@@ -406,11 +466,9 @@ def single_value_headers(response: Response) -> dict[str, str]:
     name (``Set-Cookie``, ``set-Cookie``, ...): names are case-insensitive on
     the wire and that is all such a source accepts. Other repeats join with ",".
     """
-    headers: dict[str, str] = {}
-    for name, values in grouped_headers(response).items():
-        if len(values) == 1:
-            headers[name] = values[0]
-        elif name.lower() == "set-cookie":
+    headers, repeated = split_headers(response)
+    for name, values in repeated.items():
+        if name.lower() == "set-cookie":
             for n, value in enumerate(values):
                 headers[_case_variant(name, n)] = value
         else:

@@ -37,10 +37,8 @@ def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
 
 def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
     body, is_base64 = common.result_body(response, head=head)
-    headers: dict[str, Any] = {
-        name: values[0] if len(values) == 1 else values
-        for name, values in common.grouped_headers(response).items()
-    }
+    single, repeated = common.split_headers(response)
+    headers: dict[str, Any] = {**single, **repeated}
     return {
         "statusCode": response.status,
         "headers": headers,

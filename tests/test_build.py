@@ -1,0 +1,739 @@
+"""build_package: requirements for the Lambda platform, project files, deterministic zip.
+
+pip never reaches an index here: the wheels are made by hand in a temp dir and
+pip is pointed at them with its own PIP_NO_INDEX / PIP_FIND_LINKS variables.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.metadata
+import json
+import os
+import stat
+import struct
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from django_lambda import build
+from django_lambda.build import BuildError, build_package, remove_distributions
+
+
+def make_wheel(
+    directory: Path,
+    name: str,
+    *,
+    tag: str = "py3-none-any",
+    files: dict[str, str | bytes],
+    requires: tuple[str, ...] = (),
+    version: str = "1.0",
+) -> Path:
+    """Write a minimal valid wheel (METADATA, WHEEL, RECORD) holding ``files``."""
+    dist = name.replace("-", "_")
+    dist_info = f"{dist}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    metadata += "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+    wheel = f"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: {tag.endswith('any')}\n"
+    wheel += f"Tag: {tag}\n"
+    contents: dict[str, str | bytes] = {
+        **files,
+        f"{dist_info}/METADATA": metadata,
+        f"{dist_info}/WHEEL": wheel,
+    }
+    record = []
+    for path, text in contents.items():
+        data = text.encode() if isinstance(text, str) else text
+        digest = hashlib.sha256(data).digest()
+        encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record.append(f"{path},sha256={encoded},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    contents[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
+    wheel_path = directory / f"{dist}-{version}-{tag}.whl"
+    with zipfile.ZipFile(wheel_path, "w") as archive:
+        for member, text in contents.items():
+            archive.writestr(member, text)
+    return wheel_path
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("wheels")
+    for arch in ("x86_64", "aarch64"):
+        make_wheel(
+            directory,
+            "natpkg",
+            tag=f"cp312-cp312-manylinux2014_{arch}",
+            files={"natpkg/__init__.py": f"ARCH = {arch!r}\n"},
+        )
+    make_wheel(
+        directory,
+        "purepkg",
+        files={"purepkg/__init__.py": "import six\n", "purepkg/util.py": "X = 1\n"},
+        requires=("six", "python-dateutil", "boto3"),
+    )
+    make_wheel(directory, "six", files={"six.py": "# six\n"})
+    make_wheel(
+        directory,
+        "python-dateutil",
+        files={"dateutil/__init__.py": "", "dateutil/tz/__init__.py": "# tz\n"},
+    )
+    make_wheel(
+        directory,
+        "boto3",
+        files={"boto3/__init__.py": "# boto3\n", "boto3-1.0.data/scripts/boto3-tool": "#!python\n"},
+    )
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def offline_pip(monkeypatch: pytest.MonkeyPatch, wheels: Path) -> None:
+    """pip sees only the hand-made wheels: no index, no config files, no constraints."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    for name in (
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_CONSTRAINT",
+        "PIP_REQUIRE_VIRTUALENV",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+PROJECT_FILES = {
+    "manage.py": "# manage\n",
+    "requirements.txt": "purepkg\nnatpkg\n",
+    "staticfiles.json": '{"paths": {}}\n',
+    "mysite/__init__.py": "",
+    "mysite/settings.py": "DEBUG = False\n",
+    "shop/__init__.py": "",
+    "shop/models.py": "# models\n",
+    "shop/testing.py": "# app code that only looks like a test\n",
+    "shop/contest.py": "# app code\n",
+    "shop/tests.py": "# tests\n",
+    "shop/test_views.py": "# tests\n",
+    "shop/tests/__init__.py": "",
+    "shop/tests/test_models.py": "# tests\n",
+    "shop/__pycache__/models.cpython-312.pyc": "x",
+    "conftest.py": "# pytest\n",
+    "tests/test_site.py": "# tests\n",
+    ".git/config": "[core]\n",
+    ".env": "SECRET=1\n",
+    ".env.production": "SECRET=2\n",
+    "db.sqlite3": "SQLite format 3",
+    ".venv/lib/site.py": "# venv\n",
+    "venv/lib/site.py": "# venv\n",
+    "myenv/pyvenv.cfg": "home = /usr/bin\n",
+    "myenv/lib/site.py": "# venv\n",
+    "node_modules/left/index.js": "// js\n",
+    "mysite.egg-info/PKG-INFO": "Name: mysite\n",
+    ".pytest_cache/v": "x",
+    ".mypy_cache/v": "x",
+    ".ruff_cache/v": "x",
+    ".lambda/old/leftover.py": "# old build\n",
+    "docs/index.md": "# docs\n",
+    "data/big.csv": "a,b\n",
+    "data/keep.csv": "a,b\n",
+}
+
+# What the package takes from PROJECT_FILES with EXCLUDE=["docs", "*.csv"].
+PROJECT_PACKAGED = {
+    "manage.py",
+    "requirements.txt",
+    "staticfiles.json",
+    "mysite/__init__.py",
+    "mysite/settings.py",
+    "shop/__init__.py",
+    "shop/models.py",
+    "shop/testing.py",
+    "shop/contest.py",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    write(root, PROJECT_FILES)
+    return root
+
+
+@pytest.fixture
+def lambda_setting(project: Path) -> Iterator[Any]:
+    """Build settings for ``project``; call it to override keys."""
+    active: list[Any] = []
+
+    def configure(**overrides: Any) -> None:
+        if active:
+            active.pop().disable()
+        value = {"PROJECT_DIR": str(project), "RUNTIME": "python3.12", **overrides}
+        override = override_settings(DJANGO_LAMBDA=value)
+        override.enable()
+        active.append(override)
+
+    configure()
+    yield configure
+    if active:
+        active.pop().disable()
+
+
+def zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def own_source_names() -> set[str]:
+    import django_lambda
+
+    source = Path(django_lambda.__file__).parent
+    return {
+        "django_lambda/" + path.relative_to(source).as_posix()
+        for path in source.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def test_installs_requirements_for_the_platform_without_runtime_packages(
+    project: Path, lambda_setting: Any
+) -> None:
+    lambda_setting(ARCHITECTURE="arm64", EXCLUDE=["docs", "*.csv"])
+    messages: list[str] = []
+
+    result = build_package(log=messages.append)
+
+    names = zip_names(result.zip_path)
+    assert result.zip_path == project / ".lambda" / "package.zip"
+    assert {name.split("/")[0] for name in names} == {
+        "django_lambda",
+        "manage.py",
+        "mysite",
+        "natpkg",
+        "natpkg-1.0.dist-info",
+        "purepkg",
+        "purepkg-1.0.dist-info",
+        "requirements.txt",
+        "shop",
+        "staticfiles.json",
+    }
+    with zipfile.ZipFile(result.zip_path) as archive:
+        assert archive.read("natpkg/__init__.py") == b"ARCH = 'aarch64'\n"
+    # The staging directory holds exactly what was zipped.
+    staging = project / ".lambda" / "build"
+    staged = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    assert staged == set(names)
+    assert messages[:3] == [
+        "Installing requirements.txt for manylinux2014_aarch64, Python 3.12.",
+        "Successfully installed boto3-1.0 natpkg-1.0 purepkg-1.0 python-dateutil-1.0 six-1.0",
+        "Left out (the Lambda runtime provides them): boto3, python-dateutil, six. Set "
+        "DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own.",
+    ]
+
+
+def test_runtime_packages_stay_when_told(lambda_setting: Any) -> None:
+    lambda_setting(EXCLUDE_RUNTIME_PACKAGES=False)
+
+    result = build_package()
+
+    names = set(zip_names(result.zip_path))
+    assert {
+        "six.py",
+        "dateutil/__init__.py",
+        "dateutil/tz/__init__.py",
+        "boto3/__init__.py",
+        "bin/boto3-tool",
+    } <= names
+    with zipfile.ZipFile(result.zip_path) as archive:
+        assert archive.read("natpkg/__init__.py") == b"ARCH = 'x86_64'\n"
+
+
+def test_missing_wheel_names_the_package_and_the_fix(lambda_setting: Any) -> None:
+    lambda_setting(RUNTIME="python3.11")  # natpkg has cp312 wheels only
+
+    with pytest.raises(BuildError) as raised:
+        build_package()
+
+    message = str(raised.value)
+    assert message.startswith(
+        "No wheel of 'natpkg' (from requirements.txt) for Lambda's platform "
+        "manylinux2014_x86_64, CPython 3.11."
+    )
+    assert "Fix: pin a version of natpkg that publishes a manylinux2014_x86_64" in message
+    assert "PIP_FIND_LINKS=<dir>" in message
+
+
+def test_other_pip_failures_carry_pips_output(project: Path, lambda_setting: Any) -> None:
+    (project / "requirements.txt").write_text("-r nowhere.txt\n")
+
+    with pytest.raises(
+        BuildError,
+        match=r"(?s)pip could not install .*requirements.txt .*No such file.*nowhere.txt",
+    ):
+        build_package()
+
+
+def test_project_copy_leaves_out_tests_caches_secrets_venvs_and_build_output(
+    project: Path, lambda_setting: Any
+) -> None:
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"])
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert names == PROJECT_PACKAGED | own_source_names()
+
+
+def test_include_forces_files_back_in(project: Path, lambda_setting: Any) -> None:
+    lambda_setting(
+        REQUIREMENTS=None,
+        EXCLUDE=["docs", "*.csv"],
+        INCLUDE=["data/keep.csv", "tests", "shop/tests/*.py"],
+    )
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert names == PROJECT_PACKAGED | own_source_names() | {
+        "data/keep.csv",
+        "tests/test_site.py",
+        "shop/tests/__init__.py",
+        "shop/tests/test_models.py",
+    }
+
+
+def test_static_manifest_is_always_packaged(project: Path, lambda_setting: Any) -> None:
+    write(project, {"static_meta/staticfiles.json": "{}"})
+    lambda_setting(
+        REQUIREMENTS=None,
+        EXCLUDE=["static_meta"],
+        STATIC_MANIFEST_DIR=str(project / "static_meta"),
+    )
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert "static_meta/staticfiles.json" in names
+
+
+def test_django_lambda_is_copied_in_when_missing(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None)
+    messages: list[str] = []
+
+    names = set(zip_names(build_package(log=messages.append).zip_path))
+
+    assert own_source_names() <= names
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    assert "Adding django_lambda from this installation" in " ".join(messages)
+
+
+def test_projects_own_django_lambda_is_used(project: Path, lambda_setting: Any) -> None:
+    write(project, {"django_lambda/__init__.py": "VENDORED = True\n"})
+    lambda_setting(REQUIREMENTS=None)
+
+    result = build_package()
+
+    names = zip_names(result.zip_path)
+    assert [name for name in names if name.startswith("django_lambda/")] == [
+        "django_lambda/__init__.py"
+    ]
+    with zipfile.ZipFile(result.zip_path) as archive:
+        assert archive.read("django_lambda/__init__.py") == b"VENDORED = True\n"
+
+
+def test_two_builds_give_byte_identical_zips(
+    project: Path, lambda_setting: Any, tmp_path: Path
+) -> None:
+    first = build_package(output=tmp_path / "first.zip")
+    # Touch every project file: modification times must not reach the zip.
+    for path in project.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_900_000_000, 1_900_000_000))
+    second = build_package(output=tmp_path / "second.zip", reinstall=True)
+
+    assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
+    assert first.sha256 == second.sha256
+    digest = hashlib.sha256(first.zip_path.read_bytes()).digest()
+    assert first.sha256 == base64.b64encode(digest).decode()
+    assert first.zipped_size == first.zip_path.stat().st_size
+
+
+def test_zip_entries_are_sorted_with_fixed_time_and_modes(
+    project: Path, lambda_setting: Any
+) -> None:
+    write(project, {"bin/run.sh": "#!/bin/sh\n"})
+    (project / "bin" / "run.sh").chmod(0o775)
+    (project / "manage.py").chmod(0o600)
+    lambda_setting(REQUIREMENTS=None)
+
+    with zipfile.ZipFile(build_package().zip_path) as archive:
+        infos = archive.infolist()
+
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
+    modes = {info.filename: stat.S_IMODE(info.external_attr >> 16) for info in infos}
+    assert modes["bin/run.sh"] == 0o755
+    assert {mode for name, mode in modes.items() if name != "bin/run.sh"} == {0o644}
+
+
+def test_warm_rebuild_reuses_the_installed_requirements(
+    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = build_package()
+    assert not cold.reused_requirements
+
+    def no_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
+        raise AssertionError(f"pip ran again: {args}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "run_pip", no_pip)
+        messages: list[str] = []
+        warm = build_package(log=messages.append)
+
+    assert warm.reused_requirements
+    assert warm.sha256 == cold.sha256
+    assert f"Requirements unchanged: reusing {project / '.lambda' / 'requirements'}." in messages
+
+    calls: list[list[str]] = []
+    real_run_pip = build.run_pip
+
+    def counting_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return real_run_pip(args, cwd=cwd)
+
+    monkeypatch.setattr(build, "run_pip", counting_pip)
+    (project / "requirements.txt").write_text("purepkg\n")
+    changed = build_package()
+    assert len(calls) == 1
+    assert not changed.reused_requirements
+    assert "natpkg/__init__.py" not in zip_names(changed.zip_path)
+
+    lambda_setting(ARCHITECTURE="arm64")
+    build_package()
+    assert len(calls) == 2
+
+
+def test_pip_gets_the_target_platform_and_python(
+    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lambda_setting(ARCHITECTURE="arm64", RUNTIME="python3.13")
+    calls: list[list[str]] = []
+
+    def fake_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 1, "", "ERROR: stop here")
+
+    monkeypatch.setattr(build, "run_pip", fake_pip)
+    with pytest.raises(BuildError, match="exit code 1"):
+        build_package()
+
+    [args] = calls
+    target = str(project / ".lambda" / "requirements.tmp")
+    assert args == [
+        "install",
+        "--target",
+        target,
+        "--platform",
+        "manylinux2014_aarch64",
+        "--python-version",
+        "3.13",
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "--no-compile",
+        "--disable-pip-version-check",
+        "--no-input",
+        "-r",
+        str(project / "requirements.txt"),
+    ]
+
+
+def test_over_the_unzipped_limit_is_refused_with_the_largest_packages(
+    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(project, {"bulky/data.bin": "x" * 300_000})
+    lambda_setting(REQUIREMENTS=None)
+    monkeypatch.setattr(build, "UNZIPPED_LIMIT", 200_000)
+
+    with pytest.raises(BuildError) as raised:
+        build_package()
+
+    message = str(raised.value)
+    assert "Lambda refuses more than 0.2 MB" in message
+    assert "Largest: bulky 0.3 MB, django_lambda " in message
+    assert not (project / ".lambda" / "package.zip").exists()
+
+
+def test_sizes_and_largest_are_reported(project: Path, lambda_setting: Any) -> None:
+    write(project, {"bulky/data.bin": "x" * 300_000, "bulky/more.bin": "y" * 1000})
+    lambda_setting(REQUIREMENTS=None)
+
+    result = build_package()
+
+    with zipfile.ZipFile(result.zip_path) as archive:
+        sizes = {info.filename: info.file_size for info in archive.infolist()}
+    assert result.unzipped_size == sum(sizes.values())
+    assert result.largest[0] == ("bulky", 301_000)
+    assert len(result.largest) == 5
+    assert [size for _, size in result.largest] == sorted(
+        (size for _, size in result.largest), reverse=True
+    )
+
+
+def test_explicit_requirements_file_must_exist(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS="requirements/prod.txt")
+
+    with pytest.raises(
+        BuildError,
+        match=r"requirements/prod.txt \(DJANGO_LAMBDA\['REQUIREMENTS'\]\) does not exist",
+    ):
+        build_package()
+
+
+def test_default_requirements_file_is_optional(
+    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "requirements.txt").unlink()
+    monkeypatch.setattr(build, "run_pip", None)
+    messages: list[str] = []
+
+    build_package(log=messages.append)
+
+    assert f"No requirements.txt in {project}: installing no requirements." in messages
+
+
+def test_bad_runtime_is_a_build_error(lambda_setting: Any) -> None:
+    lambda_setting(RUNTIME="python3.9")
+
+    with pytest.raises(BuildError, match=r"'python3.9', which is not a Lambda Python runtime"):
+        build_package()
+
+
+def test_remove_distributions_matches_import_names(tmp_path: Path, wheels: Path) -> None:
+    site = tmp_path / "site"
+    for wheel in ("python_dateutil-1.0-py3-none-any.whl", "six-1.0-py3-none-any.whl"):
+        with zipfile.ZipFile(wheels / wheel) as archive:
+            archive.extractall(site)
+
+    removed = remove_distributions(site, ["dateutil"])
+
+    assert removed == ["python-dateutil"]
+    left = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    assert left == [
+        "six-1.0.dist-info",
+        "six-1.0.dist-info/METADATA",
+        "six-1.0.dist-info/RECORD",
+        "six-1.0.dist-info/WHEEL",
+        "six.py",
+    ]
+
+
+def test_staging_follows_the_project_between_builds(project: Path, lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None)
+    build_package()
+    (project / "shop" / "models.py").write_text("# models, changed\n")
+    (project / "mysite" / "settings.py").unlink()
+    (project / "mysite" / "__init__.py").unlink()
+    (project / "bin" / "run.sh").parent.mkdir()
+    (project / "bin" / "run.sh").write_text("#!/bin/sh\n")
+    (project / "bin" / "run.sh").chmod(0o755)
+
+    result = build_package()
+
+    staging = project / ".lambda" / "build"
+    staged = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    assert staged == set(zip_names(result.zip_path))
+    assert not (staging / "mysite").exists()
+    assert (staging / "shop" / "models.py").read_text() == "# models, changed\n"
+    assert os.access(staging / "bin" / "run.sh", os.X_OK)
+
+
+def test_damaged_requirements_cache_says_how_to_recover(project: Path, lambda_setting: Any) -> None:
+    build_package()
+    cache = project / ".lambda" / "requirements.zip"
+    cache.write_bytes(b"not a zip")
+
+    with pytest.raises(BuildError, match=r"requirements.zip is damaged .* Delete .*\.lambda"):
+        build_package()
+
+
+def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
+    import io
+
+    stream = io.BytesIO()
+    writer = build.ZipWriter(stream)
+    for number in range(70_000):
+        writer.add(f"m/{number:05}.py", data=b"", mode=0o644)
+    writer.add("m/last.py", data=b"x = 1\n" * 10, mode=0o755)
+    writer.close()
+
+    with zipfile.ZipFile(stream) as archive:
+        infos = archive.infolist()
+        assert len(infos) == 70_001
+        assert archive.read("m/last.py") == b"x = 1\n" * 10
+        assert archive.testzip() is None
+    assert stat.S_IMODE(infos[-1].external_attr >> 16) == 0o755
+    # The classic end record says "see zip64"; the zip64 one holds the count.
+    data = stream.getvalue()
+    end = struct.unpack("<IHHHHIIH", data[-22:])
+    assert end[:5] == (0x06054B50, 0, 0, 0xFFFF, 0xFFFF)
+    locator = struct.unpack("<IIQI", data[-42:-22])
+    assert locator[0] == 0x07064B50
+    end64 = struct.unpack("<IQHHIIQQQQ", data[locator[2] : locator[2] + 56])
+    assert (end64[0], end64[6], end64[7], end64[9]) == (0x06064B50, 70_001, 70_001, end[6])
+
+
+@pytest.fixture(scope="session")
+def django_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of the Django, asgiref and sqlparse installed here, made without any index."""
+    directory = tmp_path_factory.mktemp("django_wheels")
+    for name, requires in (("Django", ("asgiref", "sqlparse")), ("asgiref", ()), ("sqlparse", ())):
+        distribution = importlib.metadata.distribution(name)
+        files: dict[str, str | bytes] = {}
+        for file in distribution.files or ():
+            if (
+                ".dist-info" in file.parts[0]
+                or "__pycache__" in file.parts
+                or file.parts[0] == ".."
+            ):
+                continue
+            files[file.as_posix()] = Path(str(file.locate())).read_bytes()
+        make_wheel(directory, name, files=files, requires=requires, version=distribution.version)
+    return directory
+
+
+def test_the_package_serves_a_request_with_nothing_else_on_the_path(
+    project: Path,
+    lambda_setting: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    wheels: Path,
+    django_wheels: Path,
+    tmp_path: Path,
+) -> None:
+    write(
+        project,
+        {
+            "requirements.txt": "Django\n",
+            "mysite/settings.py": (
+                "SECRET_KEY = 'packaged'\nDEBUG = False\nALLOWED_HOSTS = ['.on.aws']\n"
+                "ROOT_URLCONF = 'mysite.urls'\nINSTALLED_APPS = ['django_lambda']\n"
+                "DATABASES = {}\nUSE_TZ = True\n"
+            ),
+            "mysite/urls.py": (
+                "from django.http import HttpResponse\nfrom django.urls import path\n\n"
+                "def hello(request, name):\n    return HttpResponse(f'hello {name}')\n\n"
+                "urlpatterns = [path('hello/<name>', hello)]\n"
+            ),
+        },
+    )
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheels} {django_wheels}")
+    package = tmp_path / "package"
+    with zipfile.ZipFile(build_package().zip_path) as archive:
+        archive.extractall(package)
+    event = json.loads((Path(__file__).parent / "events" / "function_url.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/hello/caf%C3%A9"
+    code = (
+        "import json, sys, types\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from django_lambda.handler import lambda_handler\n"
+        "import django\n"
+        "context = types.SimpleNamespace(aws_request_id='req-1')\n"
+        "result = lambda_handler(json.loads(sys.argv[2]), context)\n"
+        "print(json.dumps({'result': result, 'django': django.__file__}))\n"
+    )
+
+    # -I -S: no site-packages, no PYTHONPATH, no user site: only the stdlib and the package.
+    process = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(package), json.dumps(event)],
+        env={"DJANGO_SETTINGS_MODULE": "mysite.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert process.returncode == 0, process.stderr
+    output = json.loads(process.stdout)
+    assert output["django"] == str(package / "django" / "__init__.py")
+    result = output["result"]
+    assert (result["statusCode"], result["body"], result["isBase64Encoded"]) == (
+        200,
+        "hello café",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("relative", "pattern", "matches"),
+    [
+        ("docs", "docs", True),
+        ("shop/docs/index.md", "docs", True),
+        ("shop/docs/index.md", "/docs", False),
+        ("docs/index.md", "/docs", True),
+        ("docs/index.md", "docs/", True),
+        ("README.md", "*.md", True),
+        ("shop/templates/a.md", "*.md", True),
+        ("assets/raw/big.psd", "assets/raw/*", True),
+        ("shop/assets/raw/big.psd", "assets/raw/*", False),
+        ("shop/assets/raw", "*/assets/raw", True),
+        ("shop/models.py", "model*.py", True),
+        ("shop/testing.py", "test_*.py", False),
+        ("shop/Docs", "docs", False),
+    ],
+)
+def test_exclude_patterns(relative: str, pattern: str, matches: bool) -> None:
+    assert build.excluded(relative, [pattern]) is matches
+
+
+def test_a_link_to_a_parent_directory_is_not_followed(project: Path, lambda_setting: Any) -> None:
+    (project / "shop" / "loop").symlink_to(project)
+    (project / "linked").symlink_to(project / "mysite")
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"])
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert names == PROJECT_PACKAGED | own_source_names() | {
+        "linked/__init__.py",
+        "linked/settings.py",
+    }
+
+
+def test_include_pattern_outside_the_project_is_an_error(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None, INCLUDE=["/etc/passwd"])
+
+    with pytest.raises(BuildError, match=r"INCLUDE'\] has the pattern '/etc/passwd'"):
+        build_package()
+
+
+def test_include_pattern_matching_nothing_is_reported(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None, INCLUDE=["nothing/*.txt"])
+    messages: list[str] = []
+
+    build_package(log=messages.append)
+
+    assert "Warning: DJANGO_LAMBDA['INCLUDE'] pattern 'nothing/*.txt' matches nothing." in messages
+
+
+def test_manifest_outside_the_project_is_reported(lambda_setting: Any, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere, {"staticfiles.json": "{}"})
+    lambda_setting(REQUIREMENTS=None, STATIC_MANIFEST_DIR=str(elsewhere))
+    messages: list[str] = []
+
+    names = zip_names(build_package(log=messages.append).zip_path)
+
+    assert "staticfiles.json" in names  # the project's own, at its root
+    assert any(
+        message.startswith(f"Warning: the static manifest {elsewhere / 'staticfiles.json'} is")
+        for message in messages
+    )
