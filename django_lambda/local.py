@@ -1005,23 +1005,20 @@ def function_options() -> dict[str, Any]:
     }
 
 
-_NOT_SOURCES = {"__pycache__", "node_modules", "venv", "env", "staticfiles"}
+def _newest_input() -> float:
+    """The newest modification time among the files a build would put in the package."""
+    from django_lambda import build
+    from django_lambda.conf import lambda_settings
 
-
-def _newest_source(project_dir: Path, build_dir: Path) -> float:
+    project_dir = lambda_settings.project_dir.resolve()
+    # The build's own selection, so that what is checked is exactly what ships.
+    files = build._project_files(
+        project_dir, skip=(lambda_settings.build_dir.resolve(),), say=lambda message: None
+    )
     newest = 0.0
-    for directory, subdirs, files in os.walk(project_dir):
-        subdirs[:] = [
-            name
-            for name in subdirs
-            if not name.startswith(".")
-            and name not in _NOT_SOURCES
-            and Path(directory, name) != build_dir
-            and not Path(directory, name, "pyvenv.cfg").exists()
-        ]
-        for name in files:
-            with contextlib.suppress(OSError):
-                newest = max(newest, os.stat(os.path.join(directory, name)).st_mtime)
+    for path in [*files.values(), *build._own_source().values()]:
+        with contextlib.suppress(OSError):
+            newest = max(newest, path.stat().st_mtime)
     return newest
 
 
@@ -1033,9 +1030,7 @@ def local_package(*, write: Callable[[str], None] = lambda line: None) -> Path:
 
     zip_path = lambda_settings.build_dir / PACKAGE_NAME
     if zip_path.is_file():
-        if zip_path.stat().st_mtime >= _newest_source(
-            lambda_settings.project_dir, lambda_settings.build_dir
-        ):
+        if zip_path.stat().st_mtime >= _newest_input():
             return zip_path
         write(f"{zip_path} is older than the project's files: building it again.")
     else:

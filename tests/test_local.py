@@ -302,7 +302,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
         built.write_bytes(b"new zip")
         return build.BuildResult(built, "sha", 7, 7)
 
-    monkeypatch.setattr(build, "build_package", build_package, raising=False)
+    monkeypatch.setattr(build, "build_package", build_package)
     with override_settings(DJANGO_LAMBDA={"PROJECT_DIR": str(tmp_path)}):
         yield calls
 
