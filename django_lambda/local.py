@@ -52,6 +52,9 @@ HANDLER = "django_lambda.handler.lambda_handler"
 RUNTIME_CLIENT = "awslambdaric"
 LOCAL_ACCOUNT_ID = "000000000000"
 
+# Unpacked packages kept under .lambda/unpacked/ (the newest ones).
+KEEP_UNPACKED = 2
+
 # The process exits right after posting an init error; this bounds how long
 # an init may take before we give up waiting for either outcome.
 DEFAULT_INIT_TIMEOUT = 60.0
@@ -376,7 +379,20 @@ def unpack(zip_path: Path, root: Path | None = None) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         if not target.is_dir():  # another process may have won the race
             raise
+    _prune_unpacked(root, keep=KEEP_UNPACKED)
     return target
+
+
+def _prune_unpacked(root: Path, *, keep: int) -> None:
+    """Remove all but the ``keep`` most recently unpacked packages under ``root``.
+
+    More than one is kept: a ``lambda_serve`` started before the last build
+    may still be running the previous one.
+    """
+    unpacked = [p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"[0-9a-f]{16}", p.name)]
+    unpacked.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in unpacked[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _top_level_entries(dist: importlib.metadata.Distribution) -> set[Path]:

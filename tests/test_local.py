@@ -16,7 +16,13 @@ from django.test import override_settings
 
 from django_lambda import build, local
 from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES
-from tests.local_packages import BROKEN_HANDLER, ECHO_HANDLER, make_zip, write_package
+from tests.local_packages import (
+    BROKEN_HANDLER,
+    ECHO_HANDLER,
+    make_zip,
+    write_package,
+    zip_package,
+)
 
 
 @pytest.fixture
@@ -344,3 +350,15 @@ def test_an_explicit_start_is_not_charged_to_the_first_invocation(echo_zip: Path
     with local.LocalFunction(echo_zip) as function:
         assert function.start() > 0
         assert function.invoke({}).init_duration is None
+
+
+def test_unpack_keeps_only_the_newest_packages(tmp_path: Path) -> None:
+    root = tmp_path / "unpacked"
+    dirs = []
+    for n in range(4):
+        source = write_package(tmp_path / f"src{n}", f"VERSION = {n}\n")
+        zip_path = tmp_path / f"p{n}.zip"
+        zip_package(source, zip_path)
+        dirs.append(local.unpack(zip_path, root))
+        os.utime(dirs[-1], (1000 + n, 1000 + n))
+    assert sorted(p.name for p in root.iterdir()) == sorted(d.name for d in dirs[-2:])
