@@ -1022,7 +1022,8 @@ def function_options() -> dict[str, Any]:
 
 
 def _newest_input() -> float:
-    """The newest modification time among the files a build would put in the package."""
+    """The newest modification time among the files a build would put in the package,
+    and the project directories that hold them."""
     from django_lambda import build
     from django_lambda.conf import lambda_settings
 
@@ -1031,8 +1032,16 @@ def _newest_input() -> float:
     files = build._project_files(
         project_dir, skip=(lambda_settings.build_dir.resolve(),), say=lambda message: None
     )
+    paths = {*files.values(), *build._own_source().values()}
+    # A deleted file leaves no mtime behind, but its directory's changes.
+    paths |= {
+        parent
+        for path in files.values()
+        for parent in path.parents
+        if parent.is_relative_to(project_dir)
+    }
     newest = 0.0
-    for path in [*files.values(), *build._own_source().values()]:
+    for path in paths:
         with contextlib.suppress(OSError):
             newest = max(newest, path.stat().st_mtime)
     return newest

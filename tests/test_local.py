@@ -362,3 +362,17 @@ def test_unpack_keeps_only_the_newest_packages(tmp_path: Path) -> None:
         dirs.append(local.unpack(zip_path, root))
         os.utime(dirs[-1], (1000 + n, 1000 + n))
     assert sorted(p.name for p in root.iterdir()) == sorted(d.name for d in dirs[-2:])
+
+
+def test_local_package_rebuilds_after_a_file_is_deleted(project: list[str], tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "gone.py").write_text("")
+    (tmp_path / "pkg" / "kept.py").write_text("")
+    for path in (tmp_path / "app.py", tmp_path / "pkg" / "kept.py", tmp_path / "pkg", tmp_path):
+        os.utime(path, (1000, 1000))
+    zip_path = tmp_path / ".lambda" / "package.zip"
+    os.utime(zip_path, (2000, 2000))
+    (tmp_path / "pkg" / "gone.py").unlink()
+    os.utime(tmp_path, (1000, 1000))  # only pkg/ records the deletion
+    assert local.local_package() == zip_path
+    assert project == ["build"]
