@@ -262,7 +262,15 @@ def test_missing_alias_says_to_deploy() -> None:
         (("GET", "/", "-H", "NoColon"), "'NoColon' is not a header: write it as 'Name: value'."),
         (
             ("GET", "/", "--manage", "check"),
-            "An HTTP request (METHOD PATH, -H, -d) cannot go with --manage or --event.",
+            "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event.",
+        ),
+        (
+            ("--manage", "check", "-o", "out.txt"),
+            "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event.",
+        ),
+        (
+            ("--event", "/nonexistent/event.json"),
+            "Cannot read the event file /nonexistent/event.json: No such file or directory.",
         ),
         (("GET", "/", "--package", "x.zip"), "--package runs a package locally: add --local."),
     ],
@@ -327,3 +335,11 @@ def test_local_raw_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert result["event"] == {"ping": 1}
     assert result["environ"]["GREETING"] == "hello"
     assert result["environ"]["DJANGO_SETTINGS_MODULE"] == "tests.settings"
+
+
+def test_event_file_that_is_not_json(tmp_path: Path) -> None:
+    event_file = tmp_path / "event.json"
+    event_file.write_text("{warmup: true}")
+    with override_settings(DJANGO_LAMBDA=SETTINGS), pytest.raises(CommandError) as caught:
+        run("--event", str(event_file))
+    assert str(caught.value).startswith(f"The event in {event_file} is not JSON: Expecting")

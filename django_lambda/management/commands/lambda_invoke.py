@@ -93,9 +93,9 @@ class Command(BaseCommand):
         if package and not run_local:
             raise CommandError("--package runs a package locally: add --local.")
         if manage is not None or event is not None:
-            if method or path or headers or data is not None or data_file:
+            if method or path or headers or data is not None or data_file or output:
                 raise CommandError(
-                    "An HTTP request (METHOD PATH, -H, -d) cannot go with --manage or --event."
+                    "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event."
                 )
             payload = {"manage": manage} if manage is not None else self.read_event(event)
         else:
