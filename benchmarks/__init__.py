@@ -1,0 +1,1 @@
+"""Benchmarks against the peers; scripts that print tables, not tests."""

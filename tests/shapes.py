@@ -1,0 +1,60 @@
+"""The response shape each event source's caller accepts (DESIGN.md, "Event sources"), as checks."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+# Each source answers in one of these shapes (DESIGN.md, "Event sources").
+FAMILIES = {
+    "apigw_v1": "rest",
+    "apigw_v1_single": "rest",
+    "kong_awsgateway": "rest",
+    "kong_awsgateway_old": "rest",
+    "apigw_v2": "http",
+    "apigw_v2_stage": "http",
+    "function_url": "http",
+    "alb": "alb",
+    "alb_multi": "alb_multi",
+    "kong_forward": "kong",
+    "lattice": "lattice",
+}
+RESULT_KEYS = {
+    "rest": {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"},
+    "http": {"statusCode", "headers", "cookies", "body", "isBase64Encoded"},
+    "alb": {"statusCode", "statusDescription", "headers", "body", "isBase64Encoded"},
+    "alb_multi": {
+        "statusCode",
+        "statusDescription",
+        "multiValueHeaders",
+        "body",
+        "isBase64Encoded",
+    },
+    "kong": {"statusCode", "headers", "body", "isBase64Encoded"},
+    "lattice": {"statusCode", "headers", "body", "isBase64Encoded"},
+}
+
+
+def assert_valid_result(family: str, result: Any) -> None:
+    """``result`` is what ``family``'s caller accepts, and Lambda can serialize it."""
+    assert type(result) is dict
+    assert set(result) == RESULT_KEYS[family], result
+    json.dumps(result)
+    assert type(result["statusCode"]) is int and 100 <= result["statusCode"] <= 599
+    assert type(result["body"]) is str
+    assert type(result["isBase64Encoded"]) is bool
+    if result["isBase64Encoded"]:
+        base64.b64decode(result["body"], validate=True)
+    if "statusDescription" in result:
+        assert result["statusDescription"].startswith(f"{result['statusCode']} ")
+    if "cookies" in result:
+        assert all(type(cookie) is str for cookie in result["cookies"])
+    for name, value in result.get("headers", {}).items():
+        assert type(name) is str
+        if family == "kong":  # Kong sets a header once per item of a list
+            assert type(value) is str or all(type(v) is str for v in value)
+        else:
+            assert type(value) is str
+    for name, values in result.get("multiValueHeaders", {}).items():
+        assert type(name) is str and values and all(type(v) is str for v in values)

@@ -1,0 +1,309 @@
+"""Property-based fuzzing of every event source through ``lambda_handler``.
+
+Three properties, for every source in ``tests.factories.FACTORIES``:
+
+- a valid request's method, path, query and body reach the echo view unchanged;
+- an HTTP-shaped event with keys missing or of the wrong type never raises and
+  always gets a response dict valid for its source (DESIGN.md's table), never a 5xx;
+- a header whose name contains ``_`` never reaches Django.
+
+The example budget comes from the Hypothesis profile in ``tests/conftest.py``:
+small by default, ``HYPOTHESIS_PROFILE=long`` for a long run.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import string
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from django_lambda.handler import UnknownEventError, lambda_handler
+from tests.factories import FACTORIES, make_event
+from tests.shapes import FAMILIES, RESULT_KEYS, assert_valid_result
+
+pytestmark = pytest.mark.urls("tests.echo_urls")
+
+CONTEXT = SimpleNamespace(aws_request_id="fuzz-request", function_name="fuzz")
+
+# The keys each shape is told apart by: changing one may turn the event into
+# another source's (or into no HTTP event at all).
+DETECTION_KEYS: dict[str, list[tuple[str, ...]]] = {
+    "rest": [("httpMethod",), ("path",), ("requestContext",)],
+    "http": [("version",), ("rawPath",), ("requestContext",), ("requestContext", "http")],
+    "alb": [("requestContext",), ("requestContext", "elb")],
+    "alb_multi": [("requestContext",), ("requestContext", "elb"), ("multiValueHeaders",)],
+    "kong": [("request_method",), ("request_uri",)],
+    "lattice": [
+        ("requestContext",),
+        ("requestContext", "serviceNetworkArn"),
+        ("requestContext", "serviceArn"),
+    ],
+}
+# Sources that carry every value of a repeated query key.
+REPEATS_SURVIVE = sorted(set(FACTORIES) - {"apigw_v1_single", "alb"})
+
+
+def echo(result: dict[str, Any]) -> dict[str, Any]:
+    assert result["statusCode"] == 200, result
+    assert result["isBase64Encoded"] is False
+    return json.loads(result["body"])  # type: ignore[no-any-return]
+
+
+# --- strategies -----------------------------------------------------------------
+
+# Any method but HEAD, whose response has no body to read the echo from.
+methods = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) | st.text(
+    alphabet=string.ascii_uppercase, min_size=1, max_size=12
+).filter(lambda method: method != "HEAD")
+
+# Path segments as Django should see them; the client sends them percent-encoded.
+segments = st.text(max_size=8) | st.sampled_from(
+    ["", ".", "..", "%41", "%2F", "%25", "a+b", "a b", "é", "日本", "?q", "#f", ";", "\n"]
+)
+paths = st.lists(segments, max_size=5).map(lambda parts: "/" + "/".join(parts))
+
+query_keys = st.text(min_size=1, max_size=8)
+query_values = st.text(max_size=10)
+
+header_names = st.text(
+    alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=12
+)
+header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
+# "x-" keeps random names clear of Host, Content-Type and friends, which the
+# malformed-event property fuzzes instead.
+x_headers = st.lists(
+    st.tuples(header_names.map(lambda name: "x-" + name), header_values), max_size=6
+)
+any_headers = st.lists(
+    st.tuples(
+        st.sampled_from(["Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Port"])
+        | st.text(max_size=12),
+        st.text(max_size=20),
+    ),
+    max_size=6,
+)
+
+# A body: None, bytes (sent base64), or text (sent as text or base64).
+bodies = st.none() | st.binary(max_size=64) | st.text(max_size=64)
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
+)
+# Wrong-typed values: scalars as often as containers, so a key that must be a
+# dict or list meets an int, and the reverse.
+json_values = scalars | st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+DELETE = object()
+
+
+def query_string(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(quote(key, safe="") + "=" + quote(value, safe="") for key, value in pairs)
+
+
+def grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def event_for(
+    source: str,
+    *,
+    method: str,
+    path: str,
+    pairs: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
+    body: bytes | str | None,
+    base64_text: bool,
+) -> dict[str, Any]:
+    """The event ``source`` sends for a request to the decoded ``path``."""
+    return make_event(
+        source,
+        method=method,
+        path=quote(path, safe="/"),
+        query=query_string(pairs),
+        headers=headers,
+        body=body,
+        base64_encoded=isinstance(body, bytes) or base64_text,
+    )
+
+
+def is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except binascii.Error:
+        return False
+    return True
+
+
+def body_bytes(body: bytes | str | None) -> bytes:
+    if body is None:
+        return b""
+    return body.encode() if isinstance(body, str) else body
+
+
+# --- properties -------------------------------------------------------------------
+
+
+def test_every_source_is_fuzzed() -> None:
+    assert set(FAMILIES) == set(FACTORIES)
+
+
+@given(
+    source=st.sampled_from(sorted(FACTORIES)),
+    method=methods,
+    path=paths,
+    pairs=st.lists(st.tuples(query_keys, query_values), max_size=5, unique_by=lambda kv: kv[0]),
+    headers=x_headers,
+    body=bodies,
+    base64_text=st.booleans(),
+)
+def test_valid_request_reaches_the_view_unchanged(
+    source: str,
+    method: str,
+    path: str,
+    pairs: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
+    body: bytes | str | None,
+    base64_text: bool,
+) -> None:
+    event = event_for(
+        source,
+        method=method,
+        path=path,
+        pairs=pairs,
+        headers=headers,
+        body=body,
+        base64_text=base64_text,
+    )
+    result = lambda_handler(event, CONTEXT)
+    assert_valid_result(FAMILIES[source], result)
+    seen = echo(result)
+    assert seen["method"] == method
+    assert seen["path_info"] == path
+    assert seen["query"] == grouped(pairs)
+    assert base64.b64decode(seen["body"]) == body_bytes(body)
+    received = {name.lower() for name in seen["headers"]}
+    for name, _ in headers:
+        if "_" in name:
+            assert name.lower().replace("_", "-") not in received or any(
+                other.lower() == name.lower().replace("_", "-") for other, _ in headers
+            ), f"{name!r} reached Django on {source}"
+        else:
+            assert name.lower() in received, f"{name!r} was lost on {source}"
+
+
+@given(
+    source=st.sampled_from(REPEATS_SURVIVE),
+    pairs=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "é", "a b"]), query_values), min_size=2, max_size=6
+    ),
+)
+def test_repeated_query_keys_survive(source: str, pairs: list[tuple[str, str]]) -> None:
+    event = event_for(
+        source, method="GET", path="/", pairs=pairs, headers=[], body=None, base64_text=False
+    )
+    assert echo(lambda_handler(event, CONTEXT))["query"] == grouped(pairs)
+
+
+def key_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key (and list index) path inside ``value``."""
+    found: list[tuple[Any, ...]] = []
+    items = (
+        value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
+    )
+    for key, child in items:
+        found.append((*prefix, key))
+        found.extend(key_paths(child, (*prefix, key)))
+    return found
+
+
+def change(event: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    parent: Any = event
+    for key in path[:-1]:
+        parent = parent[key]
+    if value is DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+
+
+@given(
+    data=st.data(),
+    source=st.sampled_from(sorted(FACTORIES)),
+    method=methods | st.just("HEAD") | st.text(max_size=6),
+    path=paths | st.text(max_size=20),
+    pairs=st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=4),
+    headers=any_headers,
+    body=bodies,
+    base64_text=st.booleans(),
+)
+def test_malformed_http_events_get_a_response_never_an_exception(
+    data: st.DataObject,
+    source: str,
+    method: str,
+    path: str,
+    pairs: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
+    body: bytes | str | None,
+    base64_text: bool,
+) -> None:
+    event = event_for(
+        source,
+        method=method,
+        path=path,
+        pairs=pairs,
+        headers=headers,
+        body=body,
+        base64_text=base64_text,
+    )
+    family = FAMILIES[source]
+    touched_detection = False
+    for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="changes")):
+        candidates = key_paths(event)
+        if not candidates:
+            break
+        # Top-level keys half the time: they are few, and the ones that matter most.
+        top = [key for key in candidates if len(key) == 1]
+        where = data.draw(st.sampled_from(top) | st.sampled_from(candidates), label="key")
+        change(event, where, data.draw(st.just(DELETE) | json_values, label="new value"))
+        touched_detection |= any(where == key[: len(where)] for key in DETECTION_KEYS[family])
+
+    try:
+        result = lambda_handler(event, CONTEXT)
+    except UnknownEventError as error:
+        # Only an event that lost what made it HTTP may be refused, by name.
+        assert touched_detection, f"{source} event refused: {error}"
+        for key in event:
+            assert str(key) in str(error)
+        return
+    if touched_detection:
+        family = next((f for f, keys in RESULT_KEYS.items() if set(result) == keys), family)
+    assert_valid_result(family, result)
+    assert result["statusCode"] < 500, result
+
+
+@pytest.mark.parametrize("source", sorted(FACTORIES))
+@given(garbage=st.text(alphabet=string.ascii_letters + "=+/!", min_size=1, max_size=12))
+def test_invalid_base64_body_is_a_400(source: str, garbage: str) -> None:
+    assume(not is_base64(garbage))
+    event = make_event(source, method="POST", path="/", body=b"x", base64_encoded=True)
+    body_key = "request_body" if "request_body" in event else "body"
+    event[body_key] = garbage
+    result = lambda_handler(event, CONTEXT)
+    assert_valid_result(FAMILIES[source], result)
+    assert result["statusCode"] == 400
+    assert "base64" in result["body"]
