@@ -981,21 +981,16 @@ PACKAGE_NAME = "package.zip"
 
 def function_options() -> dict[str, Any]:
     """:class:`LocalFunction` keyword arguments for the function DJANGO_LAMBDA describes."""
-    from django.conf import settings
-
+    from django_lambda import aws
     from django_lambda.conf import lambda_settings
 
     environment = dict(lambda_settings.ENVIRONMENT)
-    # override_settings hides SETTINGS_MODULE; the environment still has it.
-    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE") or getattr(
-        settings, "SETTINGS_MODULE", None
-    )
-    environment.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
-    if not environment["DJANGO_SETTINGS_MODULE"]:
-        raise LocalRunError(
-            "Cannot tell which settings module the function should use: set "
-            "DJANGO_LAMBDA['ENVIRONMENT']['DJANGO_SETTINGS_MODULE']."
-        )
+    if "DJANGO_SETTINGS_MODULE" not in environment:
+        # The same module lambda_deploy gives the deployed function.
+        try:
+            environment["DJANGO_SETTINGS_MODULE"] = aws.settings_module()
+        except aws.DeployError as error:
+            raise LocalRunError(str(error)) from None
     wrong = sorted(name for name, value in environment.items() if not isinstance(value, str))
     if wrong:
         raise LocalRunError(

@@ -343,3 +343,15 @@ def test_event_file_that_is_not_json(tmp_path: Path) -> None:
     with override_settings(DJANGO_LAMBDA=SETTINGS), pytest.raises(CommandError) as caught:
         run("--event", str(event_file))
     assert str(caught.value).startswith(f"The event in {event_file} is not JSON: Expecting")
+
+
+def test_other_aws_errors_name_the_call_and_give_a_hint(stubbed: StubbedLambda) -> None:
+    stubbed.stubber.add_client_error(
+        "invoke", service_error_code="AccessDeniedException", service_message="not allowed"
+    )
+    with pytest.raises(CommandError) as caught:
+        run("GET", "/")
+    assert str(caught.value).startswith(
+        "Invoke on site:live failed (AccessDeniedException): An error occurred "
+        "(AccessDeniedException) when calling the Invoke operation: not allowed\nHint: "
+    )

@@ -190,9 +190,15 @@ class Command(BaseCommand):
                     f"Function {function_name!r} has no alias or version {qualifier!r}: "
                     "deploy it with lambda_deploy, or pick another with --alias/--qualifier."
                 ) from None
-            raise CommandError(f"Invoking {function_name}:{qualifier} failed: {error}") from None
+            explained = aws.explain(
+                error, operation="Invoke", resource=f"{function_name}:{qualifier}"
+            )
+            raise CommandError(str(explained)) from None
         except BotoCoreError as error:
-            raise CommandError(f"Invoking {function_name}:{qualifier} failed: {error}") from None
+            explained = aws.explain(
+                error, operation="Invoke", resource=f"{function_name}:{qualifier}"
+            )
+            raise CommandError(str(explained)) from None
         body = response["Payload"].read()
         log_text = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace")
         result = json.loads(body) if body else None
