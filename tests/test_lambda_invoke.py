@@ -35,6 +35,28 @@ class StubbedLambda:
     def _record(self, params: dict[str, Any], **kwargs: Any) -> None:
         self.sent.append(json.loads(params["Payload"]))
 
+    def add_url(self, url: str | None, *, qualifier: str = "live") -> None:
+        """The answer to get_function_url_config (None: the alias has no URL)."""
+        params = {"FunctionName": "site", "Qualifier": qualifier}
+        if url is None:
+            self.stubber.add_client_error(
+                "get_function_url_config",
+                service_error_code="ResourceNotFoundException",
+                expected_params=params,
+            )
+            return
+        self.stubber.add_response(
+            "get_function_url_config",
+            {
+                "FunctionUrl": url,
+                "FunctionArn": f"arn:aws:lambda:us-east-1:123456789012:function:site:{qualifier}",
+                "AuthType": "NONE",
+                "CreationTime": "2026-01-01T00:00:00.000+0000",
+                "LastModifiedTime": "2026-01-01T00:00:00.000+0000",
+            },
+            params,
+        )
+
     def add_result(
         self,
         result: Any,
@@ -116,6 +138,18 @@ def test_http_request_prints_the_response_like_curl(stubbed: StubbedLambda) -> N
     assert "body" not in event
 
 
+def test_host_defaults_to_the_alias_function_url(stubbed: StubbedLambda) -> None:
+    stubbed.add_url("https://abcdefgh.lambda-url.us-east-1.on.aws/")
+    stubbed.add_result({"statusCode": 200, "body": "ok"})
+    out, _ = run("GET", "/a%2541")
+    assert out == "HTTP/1.1 200 OK\n\nok\n"
+    [event] = stubbed.sent
+    assert event["headers"] == {"host": "abcdefgh.lambda-url.us-east-1.on.aws"}
+    assert event["requestContext"]["domainName"] == "abcdefgh.lambda-url.us-east-1.on.aws"
+    # A Function URL passes the path still encoded.
+    assert event["rawPath"] == "/a%2541"
+
+
 def test_post_data_goes_as_a_form_and_v1_headers_come_back(stubbed: StubbedLambda) -> None:
     stubbed.add_result(
         {
@@ -144,7 +178,9 @@ def test_binary_body_is_named_not_printed_or_written_with_o(
         "body": base64.b64encode(png).decode(),
         "isBase64Encoded": True,
     }
+    stubbed.add_url(None)
     stubbed.add_result(binary)
+    stubbed.add_url(None)
     stubbed.add_result(binary)
     out, _ = run("GET", "/logo.png")
     assert out == (
@@ -161,6 +197,7 @@ def test_binary_body_is_named_not_printed_or_written_with_o(
 def test_data_file_body_is_sent_base64_when_binary(stubbed: StubbedLambda, tmp_path: Path) -> None:
     upload = tmp_path / "upload.bin"
     upload.write_bytes(b"\xff\x00\xfe")
+    stubbed.add_url(None)
     stubbed.add_result({"statusCode": 204, "body": ""})
     out, _ = run(
         "PUT", "/upload", "--data-file", str(upload), "-H", "Content-Type: application/octet-stream"
@@ -193,6 +230,7 @@ def test_manage_with_an_unexpected_answer(stubbed: StubbedLambda) -> None:
 
 
 def test_function_error_prints_type_message_stack_and_fails(stubbed: StubbedLambda) -> None:
+    stubbed.add_url(None)
     stubbed.add_result(
         {
             "errorMessage": "division by zero",
@@ -216,6 +254,7 @@ def test_function_error_prints_type_message_stack_and_fails(stubbed: StubbedLamb
 
 def test_log_prints_the_decoded_tail(stubbed: StubbedLambda) -> None:
     tail = "START RequestId: r-2 Version: 7\nhello from the view\nEND RequestId: r-2\n"
+    stubbed.add_url(None)
     stubbed.add_result({"statusCode": 200, "body": "ok"}, log_type="Tail", log=tail)
     out, err = run("GET", "/", "--log")
     assert out == "HTTP/1.1 200 OK\n\nok\n"
@@ -235,6 +274,7 @@ def test_event_file_sends_the_raw_event_and_prints_raw_json(
 
 
 def test_alias_option_picks_the_qualifier(stubbed: StubbedLambda) -> None:
+    stubbed.add_url(None, qualifier="previous")
     stubbed.add_result({"statusCode": 200, "body": "old"}, qualifier="previous")
     out, _ = run("GET", "/", "--alias", "previous")
     assert out.endswith("\nold\n")
@@ -346,6 +386,7 @@ def test_event_file_that_is_not_json(tmp_path: Path) -> None:
 
 
 def test_other_aws_errors_name_the_call_and_give_a_hint(stubbed: StubbedLambda) -> None:
+    stubbed.add_url(None)
     stubbed.stubber.add_client_error(
         "invoke", service_error_code="AccessDeniedException", service_message="not allowed"
     )

@@ -8,6 +8,7 @@ import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -99,7 +100,10 @@ class Command(BaseCommand):
                 )
             payload = {"manage": manage} if manage is not None else self.read_event(event)
         else:
-            payload = self.http_event(method, path, headers, data, data_file, format)
+            # A deployed site's ALLOWED_HOSTS expects its real host: by default,
+            # that of the alias's Function URL (payload 2.0 is what it sends).
+            default_host = None if run_local or format != "v2" else alias or qualifier or ""
+            payload = self.http_event(method, path, headers, data, data_file, format, default_host)
 
         if run_local:
             result, function_error, log_text = self.invoke_local(payload, package, log)
@@ -137,7 +141,10 @@ class Command(BaseCommand):
         data: str | None,
         data_file: Path | None,
         format: str,
+        url_qualifier: str | None,
     ) -> dict[str, Any]:
+        """The event for this request. Without a Host header, and with ``url_qualifier``
+        not None, the Host is the Function URL's of that alias ("": the default one)."""
         if not method or not path:
             raise CommandError(
                 "Give a method and a path (e.g. GET /), or --manage COMMAND, or --event FILE."
@@ -158,16 +165,16 @@ class Command(BaseCommand):
         if body and not any(name.lower() == "content-type" for name, _ in parsed):
             # As curl -d does.
             parsed.append(("Content-Type", "application/x-www-form-urlencoded"))
+        if url_qualifier is not None and not any(name.lower() == "host" for name, _ in parsed):
+            host = self.function_url_host(url_qualifier or None)
+            if host:
+                parsed.insert(0, ("Host", host))
         return http_events.make_event(
             format=format, method=method.upper(), path=path, headers=parsed, body=body
         )
 
-    def invoke_remote(
-        self, payload: Any, qualifier: str | None, log: bool
-    ) -> tuple[Any, dict[str, Any] | None, str]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from django_lambda import aws
+    def target(self, qualifier: str | None) -> tuple[str, str]:
+        """The function's name and the alias or version to call."""
         from django_lambda.conf import lambda_settings
 
         function_name = lambda_settings.FUNCTION_NAME
@@ -175,7 +182,39 @@ class Command(BaseCommand):
             raise CommandError(
                 "DJANGO_LAMBDA['FUNCTION_NAME'] is not set: set it to the function's name."
             )
-        qualifier = qualifier or lambda_settings.ALIAS
+        return function_name, qualifier or lambda_settings.ALIAS
+
+    def function_url_host(self, qualifier: str | None) -> str | None:
+        """The host of the Function URL on ``qualifier``, or None if it has none."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from django_lambda import aws
+
+        function_name, qualifier = self.target(qualifier)
+        try:
+            config = aws.client("lambda").get_function_url_config(
+                FunctionName=function_name, Qualifier=qualifier
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                return None  # an HTTP API, or not deployed (Invoke will say so)
+            resource = f"{function_name}:{qualifier}"
+            explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
+            raise CommandError(str(explained)) from None
+        except BotoCoreError as error:
+            resource = f"{function_name}:{qualifier}"
+            explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
+            raise CommandError(str(explained)) from None
+        return urlsplit(config["FunctionUrl"]).hostname
+
+    def invoke_remote(
+        self, payload: Any, qualifier: str | None, log: bool
+    ) -> tuple[Any, dict[str, Any] | None, str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from django_lambda import aws
+
+        function_name, qualifier = self.target(qualifier)
         try:
             response = aws.client("lambda").invoke(
                 FunctionName=function_name,
