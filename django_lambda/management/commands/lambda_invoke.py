@@ -205,7 +205,7 @@ class Command(BaseCommand):
             resource = f"{function_name}:{qualifier}"
             explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
             raise CommandError(str(explained)) from None
-        return urlsplit(config["FunctionUrl"]).hostname
+        return urlsplit(str(config["FunctionUrl"])).hostname
 
     def invoke_remote(
         self, payload: Any, qualifier: str | None, log: bool
