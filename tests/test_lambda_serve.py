@@ -95,8 +95,9 @@ def test_a_crashed_process_is_replaced_and_ctrl_c_stops_all(server: Server) -> N
     assert [pid for pid in everything if not gone(pid)] == []
 
 
-def test_alb_format_keeps_multi_value_cookies(package: Path) -> None:
-    server = Server("--package", str(package), "--concurrency", "1", "--format", "alb")
+@pytest.mark.parametrize("event_format", ["v1", "alb"])
+def test_multi_value_formats_keep_every_cookie(package: Path, event_format: str) -> None:
+    server = Server("--package", str(package), "--concurrency", "1", "--format", event_format)
     try:
         status, headers, _ = fetch(server, "/cookies")
         assert status == 204
