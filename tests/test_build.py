@@ -244,7 +244,8 @@ def test_installs_requirements_for_the_platform_without_runtime_packages(
 
 
 def test_runtime_packages_stay_when_told(lambda_setting: Any) -> None:
-    lambda_setting(EXCLUDE_RUNTIME_PACKAGES=False)
+    # PRUNE off as well, so the scripts pip put in bin/ stay too.
+    lambda_setting(EXCLUDE_RUNTIME_PACKAGES=False, PRUNE=[])
 
     result = build_package()
 
