@@ -238,25 +238,23 @@ def build_package(
 def prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], None]) -> set[str]:
     """The installed requirement files to leave out, as configured; says what and why."""
     static = lambda_settings.PRUNE_STATIC
-    pruned = pruned_files(
-        entries,
-        patterns=lambda_settings.PRUNE,
-        static=static and uses_static_storage(),
-    )
-    groups: dict[str, list[str]] = {}
+    patterns = lambda_settings.PRUNE
+    pruned = pruned_files(entries, patterns=patterns, static=static and uses_static_storage())
+    groups: dict[str, list[str]] = {reason: [] for reason in (*patterns, STATIC_SOURCES)}
     for name, reason in pruned.items():
-        groups.setdefault(reason, []).append(name)
-    if groups:
+        groups[reason].append(name)
+    if pruned:
         say(
             "Left out of the requirements (never read at run time): "
             + ", ".join(
-                f"{reason} ({len(names)} files, "
+                f"{reason} ({len(names)} file{'' if len(names) == 1 else 's'}, "
                 f"{format_size(sum(entries[name].size for name in names))})"
                 for reason, names in groups.items()
+                if names
             )
             + ". DJANGO_LAMBDA['PRUNE'] and ['PRUNE_STATIC'] choose what is left out."
         )
-    if static and STATIC_SOURCES not in groups and _app_static_dirs(entries):
+    if static and not groups[STATIC_SOURCES] and _app_static_dirs(entries):
         say(
             f"Keeping {STATIC_SOURCES}: STORAGES['staticfiles'] is not {STATIC_STORAGE}, "
             "so the function may serve them from the package."
