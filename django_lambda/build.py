@@ -174,7 +174,7 @@ def build_package(
         # Pruned here, not at install time: the install stays whole, so
         # changing PRUNE, PRUNE_STATIC or STORAGES needs no reinstall and can
         # never pair a cache with settings it was not pruned for.
-        pruned = prune_requirements(cached, say=say)
+        pruned = _prune_requirements(cached, say=say)
         for name in pruned:
             del cached[name]
         files.update((name, installed / name) for name in cached)
@@ -235,7 +235,7 @@ def build_package(
     return result
 
 
-def prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], None]) -> set[str]:
+def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], None]) -> set[str]:
     """The installed requirement files to leave out, as configured; says what and why."""
     static = lambda_settings.PRUNE_STATIC
     patterns = lambda_settings.PRUNE

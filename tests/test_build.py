@@ -986,3 +986,24 @@ def test_a_staticfiles_backend_that_cannot_be_imported_is_a_build_error() -> Non
         "imported (No module named 'mysite'). Fix the setting, or set "
         "DJANGO_LAMBDA['PRUNE_STATIC'] = False to skip this question."
     )
+
+
+def test_pruned_files_says_why_and_keeps_static_dirs_that_hold_code() -> None:
+    names = [
+        "app/__init__.py",
+        "app/static/app/site.css",
+        "app/locale/fr/LC_MESSAGES/django.po",
+        "app/locale/fr/LC_MESSAGES/django.mo",
+        # A static/ holding a module (a namespace package) is code.
+        "tool/__init__.py",
+        "tool/static/build.py",
+        "tool/static/tool.css",
+        "bin/tool",
+        "lib/bin/helper.sh",
+    ]
+    assert build.pruned_files(names, patterns=["*.po", "/bin"], static=True) == {
+        "app/static/app/site.css": build.STATIC_SOURCES,
+        "app/locale/fr/LC_MESSAGES/django.po": "*.po",
+        "bin/tool": "/bin",
+    }
+    assert build.pruned_files(names, patterns=[], static=False) == {}
