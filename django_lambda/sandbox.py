@@ -302,6 +302,28 @@ def activate_project() -> SandboxInfo:
     )
 
 
+def local_function_options(deployed: DeployedPackage) -> dict[str, Any]:
+    """``local.LocalFunction`` options that run ``deployed`` as the sandbox has it:
+    the function's deployed environment, memory, timeout and runtime."""
+    from django_lambda import local
+
+    configuration = deployed.configuration
+    options = local.function_options()
+    environment = {**deployed.environment}
+    environment.setdefault(
+        "DJANGO_SETTINGS_MODULE", options["environment"]["DJANGO_SETTINGS_MODULE"]
+    )
+    options.update(
+        function_name=configuration["FunctionName"],
+        environment=environment,
+        runtime=configuration.get("Runtime") or options["runtime"],
+        architecture=(configuration.get("Architectures") or [options["architecture"]])[0],
+        memory_size=configuration.get("MemorySize") or options["memory_size"],
+        timeout=configuration.get("Timeout") or options["timeout"],
+    )
+    return options
+
+
 def _start(project_dir: Path) -> SandboxInfo:
     for module in ("moto", "flask"):
         if find_spec(module) is None:

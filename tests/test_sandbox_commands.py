@@ -15,12 +15,13 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws, build, sandbox
 from tests.deploy_helpers import FakeBuild
 
-SANDBOX_COMMANDS = ["lambda_deploy"]
+SANDBOX_COMMANDS = ["lambda_deploy", "lambda_invoke", "lambda_serve"]
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +113,77 @@ def test_a_dry_run_in_the_sandbox_keeps_no_package(
     assert "The sandbox keeps" not in out.getvalue()
     listed = aws.client("s3").list_objects_v2(Bucket=sandbox.CODE_BUCKET)
     assert listed["KeyCount"] == 0
+
+
+def test_invoke_in_the_sandbox_runs_the_deployed_code_not_a_local_one() -> None:
+    with pytest.raises(CommandError) as error:
+        call_command("lambda_invoke", "GET", "/", sandbox=True, run_local=True)
+    assert str(error.value) == (
+        "--sandbox runs the code deployed to the sandbox: drop --local/--package."
+    )
+
+
+def test_serve_in_the_sandbox_serves_the_deployed_code_not_a_package(tmp_path: Path) -> None:
+    with pytest.raises(CommandError) as error:
+        call_command("lambda_serve", sandbox=True, package=tmp_path / "package.zip")
+    assert str(error.value) == (
+        "--sandbox serves the code deployed to the sandbox: drop --package."
+    )
+
+
+def test_serve_alias_needs_the_sandbox() -> None:
+    with pytest.raises(CommandError) as error:
+        call_command("lambda_serve", alias="blue")
+    assert str(error.value) == "--alias picks what the sandbox serves: add --sandbox."
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [("lambda_invoke", ("GET", "/")), ("lambda_serve", ())],
+)
+def test_nothing_deployed_says_to_deploy_first(
+    project: Path, command: str, args: tuple[str, ...]
+) -> None:
+    err = io.StringIO()
+
+    with pytest.raises(CommandError) as error:
+        call_command(command, *args, sandbox=True, stderr=err)
+
+    assert str(error.value) == (
+        "The sandbox has no function site:live: deploy it first with "
+        "`manage.py lambda_deploy --sandbox`."
+    )
+    info = sandbox.running(project)
+    assert info is not None
+    assert err.getvalue().startswith(
+        f"Sandbox: started moto's server at {info.endpoint_url} (pid {info.pid}); "
+        "end it with --sandbox-stop.\n"
+    )
+
+
+def test_the_deployed_configuration_decides_how_the_code_runs(tmp_path: Path) -> None:
+    deployed = sandbox.DeployedPackage(
+        tmp_path / "package.zip",
+        {
+            "FunctionName": "site",
+            "Runtime": "python3.12",
+            "Architectures": ["arm64"],
+            "MemorySize": 1024,
+            "Timeout": 9,
+            "Environment": {"Variables": {"FROM_DEPLOY": "1"}},
+        },
+    )
+    with override_settings(
+        DJANGO_LAMBDA={"FUNCTION_NAME": "site", "ENVIRONMENT": {"FROM_SETTINGS": "2"}}
+    ):
+        options = sandbox.local_function_options(deployed)
+
+    assert {key: options[key] for key in options if key != "runtime_distributions"} == {
+        "function_name": "site",
+        "environment": {"FROM_DEPLOY": "1", "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        "region": "us-east-1",
+        "runtime": "python3.12",
+        "architecture": "arm64",
+        "memory_size": 1024,
+        "timeout": 9,
+    }

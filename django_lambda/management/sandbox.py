@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -48,6 +49,36 @@ class SandboxCommandMixin(BaseCommand):
             style_func=self.style.NOTICE,
         )
         return info
+
+    def deployed_package(
+        self, info: sandbox.SandboxInfo, qualifier: str | None
+    ) -> sandbox.DeployedPackage:
+        function_name = lambda_settings.FUNCTION_NAME
+        if not function_name:
+            raise CommandError(
+                "DJANGO_LAMBDA['FUNCTION_NAME'] is not set: set it to the function's name."
+            )
+        try:
+            deployed = sandbox.deployed_package(
+                info, lambda_settings.project_dir, function_name, qualifier or lambda_settings.ALIAS
+            )
+        except sandbox.SandboxError as error:
+            raise CommandError(str(error)) from None
+        configuration = deployed.configuration
+        self.stderr.write(
+            f"Running the code deployed to the sandbox: {function_name} version "
+            f"{configuration['Version']}, CodeSha256 {configuration['CodeSha256']}.",
+            style_func=self.style.NOTICE,
+        )
+        return deployed
+
+    def sandbox_function_options(self, deployed: sandbox.DeployedPackage) -> dict[str, Any]:
+        from django_lambda import local
+
+        try:
+            return sandbox.local_function_options(deployed)
+        except local.LocalRunError as error:
+            raise CommandError(str(error)) from None
 
     def sandbox_settings(self, info: sandbox.SandboxInfo) -> AbstractContextManager[None]:
         return sandbox.lambda_settings_for(info)
