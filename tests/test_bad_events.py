@@ -14,25 +14,18 @@ import pytest
 
 from django_lambda.handler import UnknownEventError, lambda_handler
 from tests.factories import make_event
-from tests.shapes import FAMILIES, assert_valid_result
+from tests.shapes import DELETE, FAMILIES, assert_valid_result, change
 
 pytestmark = pytest.mark.urls("tests.echo_urls")
 
 CONTEXT = SimpleNamespace(aws_request_id="catalogue-request", function_name="catalogue")
-DELETE = object()
 
 
 def changed(source: str, changes: dict[tuple[Any, ...], Any], **request: Any) -> dict[str, Any]:
     """``source``'s event for ``request``, then each key path set to a value (or deleted)."""
     event = make_event(source, **request)
     for path, value in changes.items():
-        parent = event
-        for key in path[:-1]:
-            parent = parent[key]
-        if value is DELETE:
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = value
+        change(event, path, value)
     return event
 
 
