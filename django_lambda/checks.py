@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import AppConfig, apps
 from django.conf import settings
@@ -27,6 +29,7 @@ from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
 def register() -> None:
     register_check(Tags.compatibility)(check_setting_shape)
     register_check(Tags.compatibility)(check_handler_settings)
+    register_check(Tags.compatibility)(check_deploy_values)
     register_check(Tags.compatibility)(check_package_settings)
     for check in (
         check_caches,
@@ -426,3 +429,242 @@ def check_handler_settings(
             )
         )
     return errors
+
+
+# -- Deploy settings: E120-E149 / W120-W139 --------------------------------
+
+FUNCTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+LAYER_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d+$"
+)
+ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+HTTP_CHOICES = ("function_url", "http_api", None)
+# Lambda sets these itself and refuses them in a function's configuration:
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+# An HTTP API gives up on its integration after 30 seconds:
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
+HTTP_API_TIMEOUT = 30
+# SnapStart for Python: https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html
+SNAPSTART_MIN_PYTHON = (3, 12)
+
+
+def _is_str_dict(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
+
+
+def _is_str_list(value: object) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_deploy_values(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Values that are wrong wherever they are read; an unset optional value is fine."""
+    if not isinstance(lambda_settings.user_dict, dict):
+        return []
+    s = lambda_settings
+    messages: list[CheckMessage] = []
+
+    def error(number: int, message: str, hint: str) -> None:
+        messages.append(Error(message, hint=hint, id=f"django_lambda.E{number:03d}"))
+
+    name = s.FUNCTION_NAME
+    if name is not None and not (isinstance(name, str) and FUNCTION_NAME_RE.match(name)):
+        error(
+            121,
+            f"{SETTING_NAME}['FUNCTION_NAME'] is not a valid Lambda function name: {name!r}.",
+            "Use 1 to 64 letters, digits, hyphens or underscores, e.g. 'my-site'.",
+        )
+    region = s.REGION
+    if region is not None and not (isinstance(region, str) and REGION_RE.match(region)):
+        error(
+            122,
+            f"{SETTING_NAME}['REGION'] does not look like an AWS region: {region!r}.",
+            "Use a region code such as 'eu-west-1', or None for boto3's default region.",
+        )
+    role = s.ROLE_ARN
+    if role is not None and not (isinstance(role, str) and ROLE_ARN_RE.match(role)):
+        error(
+            123,
+            f"{SETTING_NAME}['ROLE_ARN'] is not an IAM role ARN: {role!r}.",
+            "Use the role's ARN, 'arn:aws:iam::123456789012:role/my-site-lambda' (IAM "
+            "console, Roles, the role, ARN).",
+        )
+    memory = s.MEMORY_SIZE
+    if not (_is_int(memory) and 128 <= memory <= 10240):
+        error(
+            124,
+            f"{SETTING_NAME}['MEMORY_SIZE'] must be an int from 128 to 10240 (MB), not {memory!r}.",
+            "512 suits most Django sites; more memory also means more CPU.",
+        )
+    timeout = s.TIMEOUT
+    if not (_is_int(timeout) and 1 <= timeout <= 900):
+        error(
+            125,
+            f"{SETTING_NAME}['TIMEOUT'] must be an int from 1 to 900 (seconds), not {timeout!r}.",
+            "30 matches what an HTTP API or a Function URL client will wait for.",
+        )
+    elif s.HTTP == "http_api" and timeout > HTTP_API_TIMEOUT:
+        messages.append(
+            CheckWarning(
+                f"{SETTING_NAME}['TIMEOUT'] is {timeout}s, but an HTTP API answers 503 "
+                f"after {HTTP_API_TIMEOUT}s whatever the function does.",
+                hint=f"Lower TIMEOUT to {HTTP_API_TIMEOUT}, or use HTTP='function_url' for "
+                "long requests (Function URLs wait up to 15 minutes).",
+                id="django_lambda.W120",
+            )
+        )
+    environment = s.ENVIRONMENT
+    if not _is_str_dict(environment):
+        error(
+            126,
+            f"{SETTING_NAME}['ENVIRONMENT'] must be a dict of str to str, not {environment!r}.",
+            "Quote every value, e.g. {'DEBUG': '0'}; Lambda environment variables are strings.",
+        )
+    else:
+        reserved = sorted(k for k in environment if k in RESERVED_ENVIRONMENT)
+        if reserved:
+            error(
+                127,
+                f"{SETTING_NAME}['ENVIRONMENT'] sets variables Lambda reserves: "
+                + ", ".join(reserved)
+                + ".",
+                "Remove them: Lambda sets them itself, and the function's role supplies "
+                "the credentials.",
+            )
+    alias = s.ALIAS
+    if not (isinstance(alias, str) and ALIAS_RE.match(alias) and not alias.isdigit()):
+        error(
+            128,
+            f"{SETTING_NAME}['ALIAS'] is not a valid alias name: {alias!r}.",
+            "Use 1 to 128 letters, digits, hyphens or underscores, not only digits "
+            "(those are versions) and not '$LATEST'; the default is 'live'.",
+        )
+    if s.HTTP not in HTTP_CHOICES:
+        error(
+            129,
+            f"{SETTING_NAME}['HTTP'] must be 'function_url', 'http_api' or None, not {s.HTTP!r}.",
+            "'function_url' (the default) is the simplest; None creates no HTTP endpoint.",
+        )
+    if not isinstance(s.SNAPSTART, bool):
+        error(
+            130,
+            f"{SETTING_NAME}['SNAPSTART'] must be True or False, not {s.SNAPSTART!r}.",
+            "Set SNAPSTART = True to snapshot published versions after their init phase.",
+        )
+    elif s.SNAPSTART:
+        runtime = s.runtime
+        version = runtime.removeprefix("python").split(".")
+        if not (
+            len(version) == 2
+            and all(part.isdigit() for part in version)
+            and tuple(map(int, version)) >= SNAPSTART_MIN_PYTHON
+        ):
+            error(
+                135,
+                f"{SETTING_NAME}['SNAPSTART'] needs the python3.12 runtime or newer; the "
+                f"runtime is {runtime!r}.",
+                "Set RUNTIME to 'python3.12' or newer, or turn SNAPSTART off.",
+            )
+    vpc = s.VPC
+    if vpc is not None and not (
+        isinstance(vpc, dict)
+        and set(vpc) == {"subnet_ids", "security_group_ids"}
+        and _is_str_list(vpc["subnet_ids"])
+        and _is_str_list(vpc["security_group_ids"])
+        and vpc["subnet_ids"]
+        and vpc["security_group_ids"]
+    ):
+        error(
+            131,
+            f"{SETTING_NAME}['VPC'] must be None or a dict with two non-empty lists, "
+            f"'subnet_ids' and 'security_group_ids', not {vpc!r}.",
+            "E.g. {'subnet_ids': ['subnet-0abc'], 'security_group_ids': ['sg-0abc']}; the "
+            "role then needs AWSLambdaVPCAccessExecutionRole.",
+        )
+    layers = s.LAYERS
+    bad_layers = (
+        [v for v in layers if not (isinstance(v, str) and LAYER_ARN_RE.match(v))]
+        if isinstance(layers, (list, tuple))
+        else [layers]
+    )
+    if bad_layers:
+        error(
+            132,
+            f"{SETTING_NAME}['LAYERS'] must be a list of layer version ARNs; not valid: "
+            + ", ".join(map(repr, bad_layers))
+            + ".",
+            "Use full ARNs with the version, "
+            "e.g. 'arn:aws:lambda:eu-west-1:123456789012:layer:my-layer:3'.",
+        )
+    if not _is_str_dict(s.TAGS):
+        error(
+            133,
+            f"{SETTING_NAME}['TAGS'] must be a dict of str to str, not {s.TAGS!r}.",
+            "E.g. {'project': 'my-site'}.",
+        )
+    endpoint = s.ENDPOINT_URL
+    if endpoint is not None and not (
+        isinstance(endpoint, str)
+        and urlsplit(endpoint).scheme in {"http", "https"}
+        and urlsplit(endpoint).netloc
+    ):
+        error(
+            134,
+            f"{SETTING_NAME}['ENDPOINT_URL'] must be None or an http(s) URL, not {endpoint!r}.",
+            "Leave it None for real AWS; set it (e.g. 'http://127.0.0.1:5000') only for "
+            "an AWS emulator.",
+        )
+    return messages
+
+
+def check_deploy_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """What only deploying needs; ``lambda_deploy`` runs it, ``manage.py check`` does not.
+
+    Someone who serves the handler through their own tooling (SAM, CDK, ...)
+    never sets FUNCTION_NAME, and their checks must stay clean.
+    """
+    if not isinstance(lambda_settings.user_dict, dict):
+        return []
+    if lambda_settings.FUNCTION_NAME is None:
+        return [
+            Error(
+                f"{SETTING_NAME}['FUNCTION_NAME'] is required to deploy.",
+                hint=f"Add 'FUNCTION_NAME': 'my-site' to {SETTING_NAME}; the function is "
+                "created with that name on the first deploy.",
+                id="django_lambda.E120",
+            )
+        ]
+    return []
