@@ -21,13 +21,14 @@ from django.core.checks import register as register_check
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import FileField
 from django.http.request import validate_host
+from django.utils.module_loading import import_string
 
-from django_lambda.build import PLATFORMS, python_version
 from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
 
 
 def register() -> None:
     register_check(Tags.compatibility)(check_setting_shape)
+    register_check(Tags.staticfiles)(check_static_storage)
     register_check(Tags.compatibility)(check_handler_settings)
     register_check(Tags.compatibility)(check_deploy_values)
     register_check(Tags.compatibility)(check_package_settings)
@@ -80,6 +81,10 @@ def check_setting_shape(
 def check_package_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    # Imported here: checks.py loads at every start (AppConfig.ready), and the
+    # build code (zipfile, tempfile, ...) has no business in a cold start.
+    from django_lambda.build import PLATFORMS, python_version
+
     user = lambda_settings.user_dict
     if not isinstance(user, dict):
         return []
@@ -668,3 +673,74 @@ def check_deploy_settings(
             )
         ]
     return []
+
+
+def check_static_storage(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E020-E023: the manifest directory and the options of ``StaticStorage``."""
+    from django_lambda.storage import OWN_OPTIONS, StaticStorage
+
+    config = getattr(settings, "STORAGES", {}).get("staticfiles", {})
+    try:
+        backend = import_string(config.get("BACKEND", ""))
+    except ImportError:
+        return []  # Django reports an unimportable backend itself.
+    if not (isinstance(backend, type) and issubclass(backend, StaticStorage)):
+        return []
+    options = config.get("OPTIONS", {})
+    errors: list[CheckMessage] = []
+    manifest_dir = lambda_settings.manifest_dir
+    if not manifest_dir.is_dir():
+        errors.append(
+            Error(
+                f"The static files manifest directory {manifest_dir} does not exist.",
+                hint="Create it, or point DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] at a "
+                "directory inside the project, so the manifest ships in the package.",
+                id="django_lambda.E020",
+            )
+        )
+    # Inside Lambda the package is read-only by design; the manifest is only
+    # written by collectstatic, before deploying.
+    elif not os.access(manifest_dir, os.W_OK) and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ:
+        errors.append(
+            Error(
+                f"The static files manifest directory {manifest_dir} is not writable, "
+                "so collectstatic cannot write staticfiles.json.",
+                hint="Make it writable, or point DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] at "
+                "a writable directory inside the project.",
+                id="django_lambda.E021",
+            )
+        )
+    if not options.get("bucket_name") and not getattr(settings, "AWS_STORAGE_BUCKET_NAME", None):
+        errors.append(
+            Error(
+                "StaticStorage has no bucket.",
+                hint="Set STORAGES['staticfiles']['OPTIONS']['bucket_name'] "
+                "(or AWS_STORAGE_BUCKET_NAME).",
+                id="django_lambda.E022",
+            )
+        )
+    valid = set(OWN_OPTIONS) | _s3_option_names()
+    for key in sorted(set(options) - valid):
+        close = difflib.get_close_matches(key, valid, n=1)
+        errors.append(
+            Error(
+                f"STORAGES['staticfiles']['OPTIONS'] has an unknown key {key!r}.",
+                hint=f"Did you mean {close[0]!r}?"
+                if close
+                else "See django-storages' S3 options: "
+                "https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html",
+                id="django_lambda.E023",
+            )
+        )
+    return errors
+
+
+def _s3_option_names() -> set[str]:
+    """The options django-storages' S3 storage accepts (this imports boto3: fine in a check)."""
+    from storages.backends.s3 import S3StaticStorage
+
+    # get_default_settings() only reads settings; it needs no configured instance.
+    names = set(S3StaticStorage.get_default_settings(S3StaticStorage.__new__(S3StaticStorage)))
+    return names | {"cloudfront_signer"}
