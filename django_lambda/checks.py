@@ -75,7 +75,7 @@ def check_setting_shape(
     return errors
 
 
-# Building the package: E100-E119.
+# Building the package: E100-E119 (E109-E112 what PRUNE leaves out).
 
 
 def check_package_settings(
@@ -163,6 +163,73 @@ def check_package_settings(
                 hint="Give the name of an S3 bucket in the function's region, such as "
                 "'my-site-deploys', or None to upload packages directly (up to 50 MB zipped).",
                 id="django_lambda.E108",
+            )
+        )
+    errors.extend(_check_prune())
+    return errors
+
+
+# What every function reads from its requirements, as a path a PRUNE pattern
+# could match, and what it is.
+_NEEDED_AT_RUN_TIME = {
+    "package/module.py": "Python modules",
+    "package/__init__.py": "Python packages",
+    "package/_speedups.cpython-312-x86_64-linux-gnu.so": "compiled extension modules",
+    "package-1.0.dist-info/METADATA": "distribution metadata (importlib.metadata reads it)",
+}
+_TRANSLATIONS = "package/locale/fr/LC_MESSAGES/django.mo"
+
+
+def _check_prune() -> list[CheckMessage]:
+    from django_lambda.build import excluded  # not at import: see check_package_settings
+
+    errors: list[CheckMessage] = []
+    prune = lambda_settings.PRUNE
+    if not _is_list_of_str(prune):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['PRUNE'] must be a list of strings, not {prune!r}.",
+                hint="Write PRUNE as a list of patterns, such as [*DEFAULT_PRUNE, "
+                "'django/contrib/gis'] (DEFAULT_PRUNE is in django_lambda.conf), or [] to "
+                "ship the requirements whole.",
+                id="django_lambda.E109",
+            )
+        )
+        prune = []
+    for pattern in prune:
+        needed = [what for path, what in _NEEDED_AT_RUN_TIME.items() if excluded(path, [pattern])]
+        if needed:
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['PRUNE'] has the pattern {pattern!r}, which would leave "
+                    f"out {' and '.join(needed)}.",
+                    hint="Every function needs those. Remove the pattern or narrow it: PRUNE "
+                    "patterns match paths inside the installed requirements, such as '*.po' "
+                    "or 'django/contrib/gis'.",
+                    id="django_lambda.E111",
+                )
+            )
+        elif settings.USE_I18N and excluded(_TRANSLATIONS, [pattern]):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['PRUNE'] has the pattern {pattern!r}, which would leave "
+                    "out compiled translations (.mo files) while USE_I18N is True.",
+                    hint="Django reads .mo files to translate; without them every page falls "
+                    "back to the original English. Remove the pattern (to leave out the "
+                    "gettext sources, the pattern is '*.po'), or set USE_I18N = False if the "
+                    "site is not translated.",
+                    id="django_lambda.E112",
+                )
+            )
+    prune_static = lambda_settings.PRUNE_STATIC
+    if not isinstance(prune_static, bool):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['PRUNE_STATIC'] must be True or False, not {prune_static!r}.",
+                hint="True (the default) leaves the apps' static/ directories out of the "
+                "installed requirements when STORAGES['staticfiles'] is StaticStorage, which "
+                "has put them on S3; False ships them.",
+                id="django_lambda.E110",
             )
         )
     return errors
