@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -31,22 +29,11 @@ from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 from django.core.management.base import CommandError
 from django.test import override_settings
-from moto import mock_aws
 
-from django_lambda import aws, build
+from django_lambda import aws
 from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy
 
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 STATUS = {
     "TooManyRequestsException": 429,
     "ResourceConflictException": 409,
@@ -93,23 +80,9 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
     return faults
 
 
-@pytest.fixture
-def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
-    fake = FakeBuild(tmp_path)
-    monkeypatch.setattr(build, "build_package", fake, raising=False)
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    return fake
-
-
-@pytest.fixture
-def role_arn() -> Iterator[str]:
-    """One moto account for the whole test; each deploy in it uses a function of its own."""
-    with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1")
-        role = iam.create_role(
-            RoleName="site-lambda", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY)
-        )
-        yield str(role["Role"]["Arn"])
 
 
 @dataclass(frozen=True)
