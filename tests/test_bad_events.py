@@ -36,12 +36,6 @@ def bad(
     return pytest.param(source, changed(source, changes, **request), reason, id=name)
 
 
-def known_bug(param: Any, why: str) -> Any:
-    return pytest.param(
-        *param.values, id=param.id, marks=pytest.mark.xfail(strict=True, reason=why)
-    )
-
-
 POST = {"method": "POST", "path": "/form/", "body": b"payload", "base64_encoded": True}
 
 CATALOGUE = [
