@@ -34,7 +34,8 @@ def to_environ(event: common.Event, *, path_encoded: bool = False) -> common.Env
         environ,
         method=http.get("method"),
         path_info=common.decoded_path(path) if path_encoded else common.plain_path(path),
-        query=query,
+        # As sent, but as a WSGI str: a client may send UTF-8 unescaped (PEP 3333).
+        query=common.wsgi_str(query),
         body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=context.get("domainName"),
         remote_addr=http.get("sourceIp"),

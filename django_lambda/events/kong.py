@@ -27,7 +27,7 @@ def to_environ(event: common.Event) -> common.Environ:
         environ,
         method=event.get("request_method"),
         path_info=common.decoded_path(path),
-        query=query,
+        query=common.wsgi_str(query),  # a client may send UTF-8 unescaped (PEP 3333)
         body=common.body_bytes(event.get("request_body"), event.get("request_body_base64")),
         domain=None,
         # Kong forwards no client address, and the headers come from the client.
