@@ -182,10 +182,17 @@ def _build_query(params: Any, quote: Callable[[str], str]) -> str:
         )
     parts = []
     for key, values in params.items():
-        quoted_key = quote(key)
+        # Most keys and values are plain ASCII words: no need to quote those.
+        quoted_key = key if key.isalnum() and key.isascii() else quote(key)
         for value in values if type(values) is list else (values,):
-            value = _query_value(value, key)
-            parts.append(quoted_key + "=" + quote(value) if value else quoted_key)
+            if type(value) is not str:
+                value = _query_value(value, key)
+            if not value:
+                parts.append(quoted_key)
+            elif value.isalnum() and value.isascii():
+                parts.append(quoted_key + "=" + value)
+            else:
+                parts.append(quoted_key + "=" + quote(value))
     return "&".join(parts)
 
 
@@ -193,15 +200,8 @@ def _build_query(params: Any, quote: Callable[[str], str]) -> str:
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
-def _quote(text: str) -> str:
-    # Most keys and values are plain ASCII words: no need to quote those.
-    if text.isalnum() and text.isascii():
-        return text
-    return quote_plus(text)
-
-
 def _requote(text: str) -> str:
-    if (text.isalnum() and text.isascii()) or _PLAIN.fullmatch(text):
+    if _PLAIN.fullmatch(text):
         return text
     # Byte-exact: decode the client's escapes, then encode every byte that needs it.
     return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
@@ -213,7 +213,7 @@ def encode_query(params: Any) -> str:
     ``+`` in a value is a literal plus, so it is sent as ``%2B``; repeated keys
     (lists) survive in order.
     """
-    return _build_query(params, _quote)
+    return _build_query(params, quote_plus)
 
 
 def reencode_query(params: Any) -> str:
