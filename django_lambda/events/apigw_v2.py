@@ -23,7 +23,7 @@ def to_environ(event: common.Event, *, path_encoded: bool = False) -> common.Env
     environ = common.header_environ(event.get("headers"))
     cookies = event.get("cookies")
     if cookies:
-        common.add_headers(environ, {"cookie": cookies})
+        common.add_cookies(environ, cookies)
     query = event.get("rawQueryString") or ""
     if type(query) is not str:
         raise common.BadEvent(

@@ -324,6 +324,20 @@ def add_headers(environ: Environ, headers: Any) -> None:
         environ[key] = value
 
 
+def add_cookies(environ: Environ, cookies: Any) -> None:
+    """Payload 2.0 sends the request's cookies apart from its headers: join them into Cookie."""
+    if type(cookies) is list and "HTTP_COOKIE" not in environ:
+        try:
+            joined = "; ".join(cookies)
+        except TypeError:
+            pass  # a cookie that is no string: add_headers names it
+        else:
+            if joined.isascii():
+                environ["HTTP_COOKIE"] = joined
+                return
+    add_headers(environ, {"cookie": cookies})
+
+
 def _bad_header(name: str, value: Any) -> BadEvent:
     return BadEvent(
         f"Header {name!r} has a {type(value).__name__} value; header values must be strings."
