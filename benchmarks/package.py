@@ -52,6 +52,14 @@ ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "site_urls"
 INSTALLED_APPS = ["django.contrib.staticfiles", "django_lambda"]
 STATIC_URL = "/static/"
+# As on the demo site: collectstatic puts the static files on S3.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django_lambda.storage.StaticStorage",
+        "OPTIONS": {"bucket_name": "bench-static"},
+    },
+}
 DJANGO_LAMBDA = {"FUNCTION_NAME": "bench-site"}
 """,
     "site_urls.py": """\

@@ -6,6 +6,7 @@ import base64
 import csv
 import filecmp
 import fnmatch
+import functools
 import hashlib
 import json
 import os
@@ -17,11 +18,14 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
+from django.utils.module_loading import import_string
 
 from django_lambda.conf import lambda_settings
 
@@ -49,6 +53,14 @@ EXECUTABLE_MODE = 0o755
 
 # The static manifest that StaticStorage writes into the package.
 MANIFEST_NAME = "staticfiles.json"
+
+# StaticStorage's dotted path, compared by name with the configured backend
+# and its base classes (the exact path needs no import at all).
+STATIC_STORAGE = "django_lambda.storage.StaticStorage"
+# Why PRUNE_STATIC leaves a file out, in the build's report.
+STATIC_SOURCES = "apps' static/ directories"
+# Files that make a directory code rather than data.
+_PYTHON_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 
 # Left out of the project copy. A pattern without "/" matches a file or
 # directory name at any depth; one with "/" matches the path from the project
@@ -159,6 +171,12 @@ def build_package(
             reinstall=reinstall,
         )
         cached = _read_deflated(cache_zip)
+        # Pruned here, not at install time: the install stays whole, so
+        # changing PRUNE, PRUNE_STATIC or STORAGES needs no reinstall and can
+        # never pair a cache with settings it was not pruned for.
+        pruned = _prune_requirements(cached, say=say)
+        for name in pruned:
+            del cached[name]
         files.update((name, installed / name) for name in cached)
 
     project_files = _project_files(project_dir, skip=(build_root, zip_path), say=say)
@@ -215,6 +233,104 @@ def build_package(
         f"Largest: {format_largest(largest)}."
     )
     return result
+
+
+def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], None]) -> set[str]:
+    """The installed requirement files to leave out, as configured; says what and why."""
+    static = lambda_settings.PRUNE_STATIC
+    patterns = lambda_settings.PRUNE
+    pruned = pruned_files(entries, patterns=patterns, static=static and uses_static_storage())
+    groups: dict[str, list[str]] = {reason: [] for reason in (*patterns, STATIC_SOURCES)}
+    for name, reason in pruned.items():
+        groups[reason].append(name)
+    if pruned:
+        say(
+            "Left out of the requirements (never read at run time): "
+            + ", ".join(
+                f"{reason} ({len(names)} file{'' if len(names) == 1 else 's'}, "
+                f"{format_size(sum(entries[name].size for name in names))})"
+                for reason, names in groups.items()
+                if names
+            )
+            + ". DJANGO_LAMBDA['PRUNE'] and ['PRUNE_STATIC'] choose what is left out."
+        )
+    if static and not groups[STATIC_SOURCES] and _app_static_dirs(entries):
+        say(
+            f"Keeping {STATIC_SOURCES}: STORAGES['staticfiles'] is not {STATIC_STORAGE}, "
+            "so the function may serve them from the package."
+        )
+    return set(pruned)
+
+
+def pruned_files(names: Iterable[str], *, patterns: Sequence[str], static: bool) -> dict[str, str]:
+    """The files among ``names`` to leave out, each with why: the pattern it matched, or
+    ``STATIC_SOURCES`` (with ``static``) for a file in an app's ``static/`` directory.
+
+    ``names`` are posix paths inside the install directory; ``patterns``
+    follow ``excluded()``'s rules, from the install directory.
+    """
+    names = sorted(names)
+    static_dirs = _app_static_dirs(names) if static else set()
+    pruned: dict[str, str] = {}
+    for name in names:
+        if excluded(name, patterns):
+            pruned[name] = next(pattern for pattern in patterns if excluded(name, (pattern,)))
+        elif static_dirs and _static_dir(name, static_dirs) is not None:
+            pruned[name] = STATIC_SOURCES
+    return pruned
+
+
+def uses_static_storage() -> bool:
+    """Whether ``STORAGES["staticfiles"]`` is ``StaticStorage`` or a subclass of it.
+
+    Then ``collectstatic`` has put the apps' static files on S3 before the
+    build, and the function reads only the manifest from the package.
+    """
+    backend = settings.STORAGES.get(STATICFILES_STORAGE_ALIAS, {}).get("BACKEND")
+    if backend == STATIC_STORAGE:
+        return True
+    if not isinstance(backend, str):
+        return False
+    try:
+        storage_class = import_string(backend)
+    except ImportError as error:
+        raise BuildError(
+            f"STORAGES[{STATICFILES_STORAGE_ALIAS!r}]['BACKEND'] is {backend!r}, which cannot "
+            f"be imported ({error}). Fix the setting, or set "
+            "DJANGO_LAMBDA['PRUNE_STATIC'] = False to skip this question."
+        ) from None
+    return isinstance(storage_class, type) and any(
+        f"{base.__module__}.{base.__qualname__}" == STATIC_STORAGE for base in storage_class.__mro__
+    )
+
+
+def _app_static_dirs(names: Iterable[str]) -> set[str]:
+    """The ``static`` directories of apps: right inside a Python package, where Django's
+    ``AppDirectoriesFinder`` looks, and holding no Python module of their own.
+    """
+    names = list(names)
+    packages = {name[: -len("/__init__.py")] for name in names if name.endswith("/__init__.py")}
+    candidates = {package + "/static" for package in packages} - packages
+    found: set[str] = set()
+    with_code: set[str] = set()
+    for name in names:
+        directory = _static_dir(name, candidates)
+        if directory is not None:
+            found.add(directory)
+            if name.endswith(_PYTHON_SUFFIXES):
+                with_code.add(directory)
+    return found - with_code
+
+
+def _static_dir(name: str, directories: set[str]) -> str | None:
+    """The directory among ``directories`` that holds ``name``, if any."""
+    start = 0
+    while (found := name.find("/static/", start)) != -1:
+        directory = name[: found + len("/static")]
+        if directory in directories:
+            return directory
+        start = found + 1
+    return None
 
 
 def platform_for(architecture: object) -> str:
@@ -539,17 +655,24 @@ def excluded(relative: str, patterns: Iterable[str]) -> bool:
     path also matches when one of its directories does. A trailing ``/`` is
     ignored.
     """
+    by_name, by_path = _compiled(tuple(patterns))
     names = relative.split("/")
-    paths = ["/".join(names[: depth + 1]) for depth in range(len(names))]
-    for pattern in patterns:
-        anchored = "/" in pattern.rstrip("/")
-        pattern = pattern.strip("/")
-        if anchored:
-            if any(fnmatch.fnmatchcase(path, pattern) for path in paths):
-                return True
-        elif any(fnmatch.fnmatchcase(name, pattern) for name in names):
-            return True
+    if by_name is not None and any(by_name.match(name) for name in names):
+        return True
+    if by_path is not None:
+        return any(by_path.match("/".join(names[: depth + 1])) for depth in range(len(names)))
     return False
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """``patterns`` as two regular expressions: one for single names, one for paths."""
+    by_name = [fnmatch.translate(p.strip("/")) for p in patterns if "/" not in p.rstrip("/")]
+    by_path = [fnmatch.translate(p.strip("/")) for p in patterns if "/" in p.rstrip("/")]
+    return (
+        re.compile("|".join(by_name)) if by_name else None,
+        re.compile("|".join(by_path)) if by_path else None,
+    )
 
 
 def _walk(

@@ -21,13 +21,14 @@ from django.core.checks import register as register_check
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import FileField
 from django.http.request import validate_host
+from django.utils.module_loading import import_string
 
-from django_lambda.build import PLATFORMS, python_version
 from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
 
 
 def register() -> None:
     register_check(Tags.compatibility)(check_setting_shape)
+    register_check(Tags.staticfiles)(check_static_storage)
     register_check(Tags.compatibility)(check_handler_settings)
     register_check(Tags.compatibility)(check_deploy_values)
     register_check(Tags.compatibility)(check_package_settings)
@@ -74,12 +75,16 @@ def check_setting_shape(
     return errors
 
 
-# Building the package: E100-E119.
+# Building the package: E100-E119 (E109-E112 what PRUNE leaves out).
 
 
 def check_package_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    # Imported here: checks.py loads at every start (AppConfig.ready), and the
+    # build code (zipfile, tempfile, ...) has no business in a cold start.
+    from django_lambda.build import PLATFORMS, python_version
+
     user = lambda_settings.user_dict
     if not isinstance(user, dict):
         return []
@@ -158,6 +163,73 @@ def check_package_settings(
                 hint="Give the name of an S3 bucket in the function's region, such as "
                 "'my-site-deploys', or None to upload packages directly (up to 50 MB zipped).",
                 id="django_lambda.E108",
+            )
+        )
+    errors.extend(_check_prune())
+    return errors
+
+
+# What every function reads from its requirements, as a path a PRUNE pattern
+# could match, and what it is.
+_NEEDED_AT_RUN_TIME = {
+    "package/module.py": "Python modules",
+    "package/__init__.py": "Python packages",
+    "package/_speedups.cpython-312-x86_64-linux-gnu.so": "compiled extension modules",
+    "package-1.0.dist-info/METADATA": "distribution metadata (importlib.metadata reads it)",
+}
+_TRANSLATIONS = "package/locale/fr/LC_MESSAGES/django.mo"
+
+
+def _check_prune() -> list[CheckMessage]:
+    from django_lambda.build import excluded  # not at import: see check_package_settings
+
+    errors: list[CheckMessage] = []
+    prune = lambda_settings.PRUNE
+    if not _is_list_of_str(prune):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['PRUNE'] must be a list of strings, not {prune!r}.",
+                hint="Write PRUNE as a list of patterns, such as [*DEFAULT_PRUNE, "
+                "'django/contrib/gis'] (DEFAULT_PRUNE is in django_lambda.conf), or [] to "
+                "ship the requirements whole.",
+                id="django_lambda.E109",
+            )
+        )
+        prune = []
+    for pattern in prune:
+        needed = [what for path, what in _NEEDED_AT_RUN_TIME.items() if excluded(path, [pattern])]
+        if needed:
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['PRUNE'] has the pattern {pattern!r}, which would leave "
+                    f"out {' and '.join(needed)}.",
+                    hint="Every function needs those. Remove the pattern or narrow it: PRUNE "
+                    "patterns match paths inside the installed requirements, such as '*.po' "
+                    "or 'django/contrib/gis'.",
+                    id="django_lambda.E111",
+                )
+            )
+        elif settings.USE_I18N and excluded(_TRANSLATIONS, [pattern]):
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['PRUNE'] has the pattern {pattern!r}, which would leave "
+                    "out compiled translations (.mo files) while USE_I18N is True.",
+                    hint="Django reads .mo files to translate; without them every page falls "
+                    "back to the original English. Remove the pattern (to leave out the "
+                    "gettext sources, the pattern is '*.po'), or set USE_I18N = False if the "
+                    "site is not translated.",
+                    id="django_lambda.E112",
+                )
+            )
+    prune_static = lambda_settings.PRUNE_STATIC
+    if not isinstance(prune_static, bool):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['PRUNE_STATIC'] must be True or False, not {prune_static!r}.",
+                hint="True (the default) leaves the apps' static/ directories out of the "
+                "installed requirements when STORAGES['staticfiles'] is StaticStorage, which "
+                "has put them on S3; False ships them.",
+                id="django_lambda.E110",
             )
         )
     return errors
@@ -668,3 +740,74 @@ def check_deploy_settings(
             )
         ]
     return []
+
+
+def check_static_storage(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E020-E023: the manifest directory and the options of ``StaticStorage``."""
+    from django_lambda.storage import OWN_OPTIONS, StaticStorage
+
+    config = getattr(settings, "STORAGES", {}).get("staticfiles", {})
+    try:
+        backend = import_string(config.get("BACKEND", ""))
+    except ImportError:
+        return []  # Django reports an unimportable backend itself.
+    if not (isinstance(backend, type) and issubclass(backend, StaticStorage)):
+        return []
+    options = config.get("OPTIONS", {})
+    errors: list[CheckMessage] = []
+    manifest_dir = lambda_settings.manifest_dir
+    if not manifest_dir.is_dir():
+        errors.append(
+            Error(
+                f"The static files manifest directory {manifest_dir} does not exist.",
+                hint="Create it, or point DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] at a "
+                "directory inside the project, so the manifest ships in the package.",
+                id="django_lambda.E020",
+            )
+        )
+    # Inside Lambda the package is read-only by design; the manifest is only
+    # written by collectstatic, before deploying.
+    elif not os.access(manifest_dir, os.W_OK) and "AWS_LAMBDA_FUNCTION_NAME" not in os.environ:
+        errors.append(
+            Error(
+                f"The static files manifest directory {manifest_dir} is not writable, "
+                "so collectstatic cannot write staticfiles.json.",
+                hint="Make it writable, or point DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] at "
+                "a writable directory inside the project.",
+                id="django_lambda.E021",
+            )
+        )
+    if not options.get("bucket_name") and not getattr(settings, "AWS_STORAGE_BUCKET_NAME", None):
+        errors.append(
+            Error(
+                "StaticStorage has no bucket.",
+                hint="Set STORAGES['staticfiles']['OPTIONS']['bucket_name'] "
+                "(or AWS_STORAGE_BUCKET_NAME).",
+                id="django_lambda.E022",
+            )
+        )
+    valid = set(OWN_OPTIONS) | _s3_option_names()
+    for key in sorted(set(options) - valid):
+        close = difflib.get_close_matches(key, valid, n=1)
+        errors.append(
+            Error(
+                f"STORAGES['staticfiles']['OPTIONS'] has an unknown key {key!r}.",
+                hint=f"Did you mean {close[0]!r}?"
+                if close
+                else "See django-storages' S3 options: "
+                "https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html",
+                id="django_lambda.E023",
+            )
+        )
+    return errors
+
+
+def _s3_option_names() -> set[str]:
+    """The options django-storages' S3 storage accepts (this imports boto3: fine in a check)."""
+    from storages.backends.s3 import S3StaticStorage
+
+    # get_default_settings() only reads settings; it needs no configured instance.
+    names = set(S3StaticStorage.get_default_settings(S3StaticStorage.__new__(S3StaticStorage)))
+    return names | {"cloudfront_signer"}

@@ -43,6 +43,25 @@ DEFAULT_RUNTIME_PACKAGES = [
     "six",
 ]
 
+# Left out of the installed requirements because a function never reads them
+# at run time. Patterns follow EXCLUDE's rules, from the install directory.
+DEFAULT_PRUNE = [
+    # gettext sources: Django reads only the compiled .mo files.
+    "*.po",
+    "*.pot",
+    # type information, for type checkers only
+    "*.pyi",
+    "py.typed",
+    # sources of compiled extensions: Lambda has no compiler to use them
+    "*.c",
+    "*.cpp",
+    "*.pyx",
+    "*.pxd",
+    "*.pxi",
+    # console scripts, whose #! line names this machine's Python
+    "/bin",
+]
+
 DEFAULTS: dict[str, Any] = {
     # Handler
     "BASE_PATH": "",
@@ -74,6 +93,8 @@ DEFAULTS: dict[str, Any] = {
     "EXCLUDE": [],
     "EXCLUDE_RUNTIME_PACKAGES": True,
     "RUNTIME_PACKAGES": DEFAULT_RUNTIME_PACKAGES,
+    "PRUNE": DEFAULT_PRUNE,
+    "PRUNE_STATIC": True,  # apps' static/ in the requirements, only with StaticStorage
     "S3_BUCKET": None,
 }
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from django_lambda import build
 from django_lambda.build import BuildError, build_package, remove_distributions
@@ -165,6 +166,13 @@ PROJECT_PACKAGED = {
 }
 
 
+# The staticfiles storage of a django-lambda site: its static files are on S3.
+STATIC_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django_lambda.storage.StaticStorage"},
+}
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
@@ -244,7 +252,8 @@ def test_installs_requirements_for_the_platform_without_runtime_packages(
 
 
 def test_runtime_packages_stay_when_told(lambda_setting: Any) -> None:
-    lambda_setting(EXCLUDE_RUNTIME_PACKAGES=False)
+    # PRUNE off as well, so the scripts pip put in bin/ stay too.
+    lambda_setting(EXCLUDE_RUNTIME_PACKAGES=False, PRUNE=[])
 
     result = build_package()
 
@@ -628,21 +637,34 @@ def test_the_package_serves_a_request_with_nothing_else_on_the_path(
             "mysite/settings.py": (
                 "SECRET_KEY = 'packaged'\nDEBUG = False\nALLOWED_HOSTS = ['.on.aws']\n"
                 "ROOT_URLCONF = 'mysite.urls'\nINSTALLED_APPS = ['django_lambda']\n"
-                "DATABASES = {}\nUSE_TZ = True\n"
+                "DATABASES = {}\nUSE_TZ = True\nUSE_I18N = True\n"
             ),
             "mysite/urls.py": (
-                "from django.http import HttpResponse\nfrom django.urls import path\n\n"
-                "def hello(request, name):\n    return HttpResponse(f'hello {name}')\n\n"
+                "from django.http import HttpResponse\nfrom django.urls import path\n"
+                "from django.utils import translation\n\n"
+                "def hello(request, name):\n"
+                "    with translation.override(request.GET.get('lang', 'en')):\n"
+                "        required = translation.gettext('This field is required.')\n"
+                "    return HttpResponse(f'hello {name}: {required}')\n\n"
                 "urlpatterns = [path('hello/<name>', hello)]\n"
             ),
         },
     )
     monkeypatch.setenv("PIP_FIND_LINKS", f"{wheels} {django_wheels}")
     package = tmp_path / "package"
-    with zipfile.ZipFile(build_package().zip_path) as archive:
+    # With StaticStorage the admin's static files are on S3, not in the package.
+    with override_settings(STORAGES=STATIC_STORAGES):
+        zip_path = build_package().zip_path
+    with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(package)
+    french = package / "django" / "conf" / "locale" / "fr" / "LC_MESSAGES"
+    assert sorted(path.name for path in french.iterdir()) == ["django.mo"]
+    assert not list(package.rglob("*.po"))
+    assert (package / "django" / "contrib" / "admin" / "templates").is_dir()
+    assert not (package / "django" / "contrib" / "admin" / "static").exists()
     event = json.loads((Path(__file__).parent / "events" / "function_url.json").read_text())
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/hello/caf%C3%A9"
+    event["rawQueryString"] = "lang=fr"
     code = (
         "import json, sys, types\n"
         "sys.path.insert(0, sys.argv[1])\n"
@@ -665,10 +687,14 @@ def test_the_package_serves_a_request_with_nothing_else_on_the_path(
     assert process.returncode == 0, process.stderr
     output = json.loads(process.stdout)
     assert output["django"] == str(package / "django" / "__init__.py")
+    # The same string, translated here from the installed Django's own .mo file.
+    with translation.override("fr"):
+        required = translation.gettext("This field is required.")
+    assert required != "This field is required."
     result = output["result"]
     assert (result["statusCode"], result["body"], result["isBase64Encoded"]) == (
         200,
-        "hello café",
+        f"hello café: {required}",
         False,
     )
 
@@ -737,3 +763,247 @@ def test_manifest_outside_the_project_is_reported(lambda_setting: Any, tmp_path:
         message.startswith(f"Warning: the static manifest {elsewhere / 'staticfiles.json'} is")
         for message in messages
     )
+
+
+# -- Pruning: what a function never reads at run time -------------------------
+
+# An app distribution with one file of every kind the pruning decides about.
+APPKIT_KEPT = {
+    "appkit/__init__.py": "",
+    "appkit/apps.py": "# app config\n",
+    "appkit/_speedups.cpython-312-x86_64-linux-gnu.so": "ELF",
+    "appkit/locale/fr/LC_MESSAGES/django.mo": "compiled",
+    "appkit/templates/appkit/page.html": "<p>page</p>\n",
+    "appkit/data/words.txt.gz": "gz",
+    # A package that happens to be called static is code: it stays.
+    "appkit/widgets/__init__.py": "",
+    "appkit/widgets/static/__init__.py": "",
+    "appkit/widgets/static/helpers.py": "# helpers\n",
+    # static/ inside a plain data directory is not where Django looks for an app's files.
+    "appkit/assets/static/raw.css": "raw {}\n",
+    # An app further down keeps its code.
+    "appkit/contrib/__init__.py": "",
+    "appkit/contrib/maps/__init__.py": "",
+}
+APPKIT_STATIC = {
+    "appkit/static/appkit/app.css": "body {}\n",
+    "appkit/static/appkit/img/logo.svg": "<svg/>\n",
+    "appkit/contrib/maps/static/maps/map.js": "// map\n",
+}
+APPKIT_PRUNED = {
+    "appkit/locale/fr/LC_MESSAGES/django.po": 'msgid "x"\n',
+    "appkit/locale/django.pot": 'msgid "x"\n',
+    "appkit/__init__.pyi": "",
+    "appkit/py.typed": "",
+    "appkit/_speedups.c": "/* c */\n",
+    "appkit/_speedups.pyx": "# cython\n",
+    "appkit/_speedups.pxd": "# cython\n",
+}
+
+
+@pytest.fixture
+def appkit(project: Path, tmp_path: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project requires appkit (see APPKIT_*), which also installs a script into bin/."""
+    directory = tmp_path / "appkit-wheels"
+    directory.mkdir()
+    make_wheel(
+        directory,
+        "appkit",
+        files={
+            **APPKIT_KEPT,
+            **APPKIT_STATIC,
+            **APPKIT_PRUNED,
+            "appkit-1.0.data/scripts/appkit-cli": "#!python\nprint('cli')\n",
+        },
+    )
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheels} {directory}")
+    (project / "requirements.txt").write_text("appkit\n")
+
+
+def appkit_names(zip_path: Path) -> set[str]:
+    """The package's files that came from appkit (metadata and RECORD apart)."""
+    return {
+        name
+        for name in zip_names(zip_path)
+        if name.startswith(("appkit/", "bin/")) or name.endswith("dist-info/METADATA")
+    }
+
+
+KEPT = {*APPKIT_KEPT, "appkit-1.0.dist-info/METADATA"}
+
+
+@pytest.mark.usefixtures("appkit")
+def test_default_prune_with_static_storage(lambda_setting: Any) -> None:
+    messages: list[str] = []
+    with override_settings(STORAGES=STATIC_STORAGES):
+        result = build_package(log=messages.append)
+
+    assert appkit_names(result.zip_path) == KEPT
+    assert (
+        "Left out of the requirements (never read at run time): *.po (1 file, 0.0 MB), "
+        "*.pot (1 file, 0.0 MB), *.pyi (1 file, 0.0 MB), py.typed (1 file, 0.0 MB), "
+        "*.c (1 file, 0.0 MB), *.pyx (1 file, 0.0 MB), *.pxd (1 file, 0.0 MB), "
+        "/bin (1 file, 0.0 MB), apps' static/ directories (3 files, 0.0 MB). "
+        "DJANGO_LAMBDA['PRUNE'] and ['PRUNE_STATIC'] choose what is left out."
+    ) in messages
+    # The report counts what ships, not what was installed.
+    with zipfile.ZipFile(result.zip_path) as archive:
+        assert result.unzipped_size == sum(info.file_size for info in archive.infolist())
+
+
+@pytest.mark.usefixtures("appkit")
+def test_static_sources_stay_without_static_storage(lambda_setting: Any) -> None:
+    messages: list[str] = []
+    # The test settings' staticfiles storage is Django's StaticFilesStorage.
+    result = build_package(log=messages.append)
+
+    assert appkit_names(result.zip_path) == KEPT | set(APPKIT_STATIC)
+    assert (
+        "Keeping apps' static/ directories: STORAGES['staticfiles'] is not "
+        "django_lambda.storage.StaticStorage, so the function may serve them from the package."
+    ) in messages
+
+
+@pytest.mark.usefixtures("appkit")
+def test_prune_static_off_keeps_static_sources(lambda_setting: Any) -> None:
+    lambda_setting(PRUNE_STATIC=False)
+    messages: list[str] = []
+    with override_settings(STORAGES=STATIC_STORAGES):
+        result = build_package(log=messages.append)
+
+    assert appkit_names(result.zip_path) == KEPT | set(APPKIT_STATIC)
+    assert not [message for message in messages if "static/ directories" in message]
+
+
+@pytest.mark.usefixtures("appkit")
+def test_prune_off_ships_the_requirements_whole(lambda_setting: Any) -> None:
+    lambda_setting(PRUNE=[], PRUNE_STATIC=False)
+    with override_settings(STORAGES=STATIC_STORAGES):
+        result = build_package()
+
+    assert appkit_names(result.zip_path) == (
+        KEPT | set(APPKIT_STATIC) | set(APPKIT_PRUNED) | {"bin/appkit-cli"}
+    )
+
+
+@pytest.mark.usefixtures("appkit")
+def test_own_prune_patterns_replace_the_defaults(lambda_setting: Any) -> None:
+    lambda_setting(PRUNE=["appkit/data", "*.pyi"], PRUNE_STATIC=False)
+
+    result = build_package()
+
+    assert appkit_names(result.zip_path) == (
+        KEPT - {"appkit/data/words.txt.gz"}
+        | set(APPKIT_STATIC)
+        | (set(APPKIT_PRUNED) - {"appkit/__init__.pyi"})
+        | {"bin/appkit-cli"}
+    )
+
+
+@pytest.mark.usefixtures("appkit")
+def test_project_files_are_never_pruned(project: Path, lambda_setting: Any) -> None:
+    write(project, {"shop/static/shop/site.css": "a {}\n", "shop/locale/fr/django.po": "x\n"})
+    with override_settings(STORAGES=STATIC_STORAGES):
+        names = set(zip_names(build_package().zip_path))
+    assert {"shop/static/shop/site.css", "shop/locale/fr/django.po"} <= names
+
+
+@pytest.mark.usefixtures("appkit")
+def test_changing_prune_settings_rebuilds_without_pip(
+    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with override_settings(STORAGES=STATIC_STORAGES):
+        pruned = build_package(output=tmp_path / "pruned.zip")
+
+    def no_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
+        raise AssertionError(f"pip ran again: {args}")
+
+    monkeypatch.setattr(build, "run_pip", no_pip)
+    lambda_setting(PRUNE=[])
+    with override_settings(STORAGES=STATIC_STORAGES):
+        whole = build_package(output=tmp_path / "whole.zip")
+    # The staticfiles storage alone decides about static/ too.
+    lambda_setting()
+    with_static = build_package(output=tmp_path / "with-static.zip")
+    with override_settings(STORAGES=STATIC_STORAGES):
+        again = build_package(output=tmp_path / "again.zip")
+
+    assert whole.reused_requirements and with_static.reused_requirements
+    assert appkit_names(pruned.zip_path) == KEPT
+    assert appkit_names(whole.zip_path) == KEPT | set(APPKIT_PRUNED) | {"bin/appkit-cli"}
+    assert appkit_names(with_static.zip_path) == KEPT | set(APPKIT_STATIC)
+    assert again.zip_path.read_bytes() == pruned.zip_path.read_bytes()
+    # The staging directory follows the package every time.
+    staging = project / ".lambda" / "build"
+    staged = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
+    assert staged == set(zip_names(again.zip_path))
+
+
+@pytest.mark.usefixtures("appkit")
+def test_pruned_builds_are_byte_identical(lambda_setting: Any, tmp_path: Path) -> None:
+    with override_settings(STORAGES=STATIC_STORAGES):
+        first = build_package(output=tmp_path / "first.zip")
+        second = build_package(output=tmp_path / "second.zip", reinstall=True)
+    assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
+    assert first.sha256 == second.sha256
+
+
+def test_a_subclass_of_static_storage_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Runs once django_lambda.storage is there (the storage branch).
+    storage = pytest.importorskip("django_lambda.storage")
+    subclass = type("SiteStatic", (storage.StaticStorage,), {"__module__": __name__})
+    monkeypatch.setattr(sys.modules[__name__], "SiteStatic", subclass, raising=False)
+    with override_settings(STORAGES={"staticfiles": {"BACKEND": f"{__name__}.SiteStatic"}}):
+        assert build.uses_static_storage() is True
+
+
+@pytest.mark.parametrize(
+    ("backend", "expected"),
+    [
+        ("django_lambda.storage.StaticStorage", True),
+        ("django.contrib.staticfiles.storage.StaticFilesStorage", False),
+        ("django.contrib.staticfiles.storage.ManifestStaticFilesStorage", False),
+    ],
+)
+def test_uses_static_storage(backend: str, expected: bool) -> None:
+    with override_settings(STORAGES={"staticfiles": {"BACKEND": backend}}):
+        assert build.uses_static_storage() is expected
+
+
+def test_no_staticfiles_storage_is_not_static_storage() -> None:
+    with override_settings(STORAGES={"default": {"BACKEND": "x.Y"}}):
+        assert build.uses_static_storage() is False
+
+
+def test_a_staticfiles_backend_that_cannot_be_imported_is_a_build_error() -> None:
+    with (
+        override_settings(STORAGES={"staticfiles": {"BACKEND": "mysite.storage.Missing"}}),
+        pytest.raises(BuildError) as raised,
+    ):
+        build.uses_static_storage()
+    assert str(raised.value) == (
+        "STORAGES['staticfiles']['BACKEND'] is 'mysite.storage.Missing', which cannot be "
+        "imported (No module named 'mysite'). Fix the setting, or set "
+        "DJANGO_LAMBDA['PRUNE_STATIC'] = False to skip this question."
+    )
+
+
+def test_pruned_files_says_why_and_keeps_static_dirs_that_hold_code() -> None:
+    names = [
+        "app/__init__.py",
+        "app/static/app/site.css",
+        "app/locale/fr/LC_MESSAGES/django.po",
+        "app/locale/fr/LC_MESSAGES/django.mo",
+        # A static/ holding a module (a namespace package) is code.
+        "tool/__init__.py",
+        "tool/static/build.py",
+        "tool/static/tool.css",
+        "bin/tool",
+        "lib/bin/helper.sh",
+    ]
+    assert build.pruned_files(names, patterns=["*.po", "/bin"], static=True) == {
+        "app/static/app/site.css": build.STATIC_SOURCES,
+        "app/locale/fr/LC_MESSAGES/django.po": "*.po",
+        "bin/tool": "/bin",
+    }
+    assert build.pruned_files(names, patterns=[], static=False) == {}

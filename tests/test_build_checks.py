@@ -20,6 +20,7 @@ from django_lambda.checks import (
     check_package_settings,
     check_sessions,
 )
+from django_lambda.conf import DEFAULT_PRUNE
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
@@ -138,6 +139,64 @@ def test_e108_s3_bucket_not_a_name(bucket: object) -> None:
     [(check_id, msg, _)] = package_errors(S3_BUCKET=bucket)
     assert check_id == "django_lambda.E108"
     assert msg == f"DJANGO_LAMBDA['S3_BUCKET'] must be a bucket name, not {bucket!r}."
+
+
+def test_default_prune_passes_with_translations_on() -> None:
+    with override_settings(USE_I18N=True):
+        assert package_errors(PRUNE=DEFAULT_PRUNE, PRUNE_STATIC=True) == []
+
+
+@pytest.mark.parametrize("prune", ["*.po", ["*.po", None], {"*.po"}])
+def test_e109_prune_not_a_list_of_str(prune: object) -> None:
+    [(check_id, msg, hint)] = package_errors(PRUNE=prune)
+    assert check_id == "django_lambda.E109"
+    assert msg == f"DJANGO_LAMBDA['PRUNE'] must be a list of strings, not {prune!r}."
+    assert "[*DEFAULT_PRUNE, 'django/contrib/gis']" in hint
+
+
+@pytest.mark.parametrize("prune_static", ["no", 0, None])
+def test_e110_prune_static_not_bool(prune_static: object) -> None:
+    [(check_id, msg, _)] = package_errors(PRUNE_STATIC=prune_static)
+    assert check_id == "django_lambda.E110"
+    assert msg == f"DJANGO_LAMBDA['PRUNE_STATIC'] must be True or False, not {prune_static!r}."
+
+
+@pytest.mark.parametrize(
+    ("pattern", "what"),
+    [
+        ("*.py", "Python modules and Python packages"),
+        ("__init__.py", "Python packages"),
+        ("*.so", "compiled extension modules"),
+        ("*.dist-info", "distribution metadata (importlib.metadata reads it)"),
+        (
+            "*",
+            "Python modules and Python packages and compiled extension modules and "
+            "distribution metadata (importlib.metadata reads it)",
+        ),
+    ],
+)
+def test_e111_prune_pattern_leaves_out_code_or_metadata(pattern: str, what: str) -> None:
+    with override_settings(USE_I18N=False):
+        [(check_id, msg, hint)] = package_errors(PRUNE=["*.po", pattern])
+    assert check_id == "django_lambda.E111"
+    assert (
+        msg == f"DJANGO_LAMBDA['PRUNE'] has the pattern {pattern!r}, which would leave out {what}."
+    )
+    assert "Remove the pattern or narrow it" in hint
+
+
+def test_e112_prune_leaves_out_translations_while_i18n_is_on() -> None:
+    with override_settings(USE_I18N=True):
+        [(check_id, msg, hint)] = package_errors(PRUNE=["*.mo"])
+    assert check_id == "django_lambda.E112"
+    assert msg == (
+        "DJANGO_LAMBDA['PRUNE'] has the pattern '*.mo', which would leave out compiled "
+        "translations (.mo files) while USE_I18N is True."
+    )
+    assert "set USE_I18N = False" in hint
+    # A site that is not translated never reads them.
+    with override_settings(USE_I18N=False):
+        assert package_errors(PRUNE=["*.mo"]) == []
 
 
 DEPLOY_CHECKS = (

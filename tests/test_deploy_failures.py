@@ -6,7 +6,6 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,7 +15,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws, build
+from django_lambda import aws
 from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy
 
@@ -31,13 +30,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(time, "sleep", recorded.append)
     return recorded
-
-
-@pytest.fixture
-def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
-    fake = FakeBuild(tmp_path)
-    monkeypatch.setattr(build, "build_package", fake, raising=False)
-    return fake
 
 
 @pytest.fixture
