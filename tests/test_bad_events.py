@@ -101,6 +101,7 @@ CATALOGUE = [
         {("rawQueryString",): 5},
         "rawQueryString must be a string, not int",
     ),
+    bad("v2-without-raw-path", "apigw_v2", {("rawPath",): DELETE}, "The event has no path."),
     bad("kong-without-request-uri", "kong_forward", {("request_uri",): DELETE}, "no request_uri"),
     bad(
         "kong-request-uri-is-a-list",

@@ -9,7 +9,14 @@ from django_lambda.events import common
 
 
 def detect(event: common.Event) -> bool:
-    return event.get("version") == "2.0" and "rawPath" in event
+    # requestContext.http tells payload 2.0 from VPC Lattice's 2.0 events; rawPath
+    # alone is enough too, so a damaged context still gets a 400, not an error.
+    if event.get("version") != "2.0":
+        return False
+    if "rawPath" in event:
+        return True
+    context = event.get("requestContext")
+    return type(context) is dict and "http" in context
 
 
 def to_environ(event: common.Event, *, path_encoded: bool = False) -> common.Environ:
