@@ -101,6 +101,7 @@ CATALOGUE = [
         {("rawQueryString",): 5},
         "rawQueryString must be a string, not int",
     ),
+    bad("v2-without-raw-path", "apigw_v2", {("rawPath",): DELETE}, "The event has no path."),
     bad("kong-without-request-uri", "kong_forward", {("request_uri",): DELETE}, "no request_uri"),
     bad(
         "kong-request-uri-is-a-list",
@@ -152,24 +153,7 @@ def test_a_failing_view_on_a_non_latin1_path_is_a_500(source: str) -> None:
     assert result["statusCode"] == 500
 
 
-RAW_QUERY_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="found by test_fuzz_events: payload 2.0 (rawQueryString) and Kong (request_uri) "
-    "put the client's query into QUERY_STRING as is; a non-ASCII character must be carried "
-    "as latin-1 of its UTF-8 (PEP 3333), or Django's request.GET raises UnicodeEncodeError "
-    "(a 500)",
-)
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        pytest.param(source, marks=RAW_QUERY_BUG)
-        if source in {"apigw_v2", "apigw_v2_stage", "function_url", "kong_forward"}
-        else source
-        for source in sorted(FAMILIES)
-    ],
-)
+@pytest.mark.parametrize("source", sorted(FAMILIES))
 def test_a_query_with_raw_non_ascii_reaches_django(source: str) -> None:
     # curl and other non-browser clients send UTF-8 in the query unescaped.
     result = lambda_handler(make_event(source, path="/", query="q=Ā"), CONTEXT)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -162,6 +163,18 @@ class Command(SandboxCommandMixin, BaseCommand):
                         "Hint: configure STATIC_ROOT or STORAGES['staticfiles'] "
                         "(django_lambda.storage.StaticStorage), or pass --skip-static."
                     ) from exc
+                except (BotoCoreError, ClientError) as exc:
+                    # The static storage talks to S3 itself: no credentials, a
+                    # missing bucket or a denied upload surface here.
+                    raise aws.explain(
+                        exc, operation="uploading static files", resource=self.static_bucket()
+                    ) from exc
+
+    def static_bucket(self) -> str:
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        bucket = getattr(staticfiles_storage, "bucket_name", None)
+        return f"bucket {bucket!r}" if bucket else "the static files storage"
 
     def run_build(
         self, *, skip_static: bool, output: str | None = None
