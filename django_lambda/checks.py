@@ -403,12 +403,8 @@ def check_allowed_hosts(
     if settings.DEBUG and not allowed:
         # What Django itself allows in that case.
         allowed = [".localhost", "127.0.0.1", "[::1]"]
-    region = (
-        lambda_settings.REGION
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or "us-east-1"
-    )
+    # The region lambda_deploy uses: boto3 reads AWS_DEFAULT_REGION, not AWS_REGION.
+    region = lambda_settings.REGION or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     function_url = f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
     http_api = f"abcde01234.execute-api.{region}.amazonaws.com"
     local_only = all(

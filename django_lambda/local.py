@@ -437,7 +437,7 @@ def runtime_entries(distributions: Sequence[str] = (RUNTIME_CLIENT,)) -> list[Pa
             if name == RUNTIME_CLIENT:
                 raise LocalRunError(
                     "The AWS Lambda runtime client is not installed: "
-                    "pip install 'django-lambda[local]' (it provides awslambdaric)."
+                    "pip install awslambdaric (django-lambda's 'local' extra)."
                 ) from None
             continue  # a requirement for another platform or Python
         entries |= _top_level_entries(dist)

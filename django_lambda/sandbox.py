@@ -329,7 +329,7 @@ def _start(project_dir: Path) -> SandboxInfo:
         if find_spec(module) is None:
             raise SandboxError(
                 f"The sandbox needs moto's server, and {module!r} is not installed. "
-                "Install it with: pip install 'django-lambda[sandbox]'"
+                "Install django-lambda's 'sandbox' extra, or: pip install 'moto[server]'"
             )
     state_dir = project_dir / STATE_DIR
     port = _free_port()

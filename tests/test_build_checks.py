@@ -361,3 +361,11 @@ def test_w108_message_names_the_host_to_add() -> None:
         "400 Bad Request."
     )
     assert warning.hint.startswith("Add '.lambda-url.eu-west-3.on.aws' to ALLOWED_HOSTS")
+
+
+def test_w108_takes_the_region_boto3_would_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    # boto3 reads AWS_DEFAULT_REGION; AWS_REGION is only Lambda's own variable.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")
+    with override_settings(ALLOWED_HOSTS=[".lambda-url.eu-west-3.on.aws"], DJANGO_LAMBDA={}):
+        assert check_allowed_hosts() == []

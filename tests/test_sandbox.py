@@ -224,7 +224,7 @@ def test_without_moto_the_error_says_what_to_install(
 
     assert str(error.value) == (
         "The sandbox needs moto's server, and 'moto' is not installed. "
-        "Install it with: pip install 'django-lambda[sandbox]'"
+        "Install django-lambda's 'sandbox' extra, or: pip install 'moto[server]'"
     )
 
 
