@@ -18,7 +18,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -62,14 +62,16 @@ STATIC_SOURCES = "apps' static/ directories"
 # Files that make a directory code rather than data.
 _PYTHON_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 
-# Left out of the project copy. A pattern without "/" matches a file or
-# directory name at any depth; one with "/" matches the path from the project
-# directory. A matching directory is left out with everything below it.
+# Never in the package, whatever INCLUDE says: secrets, and version control
+# (whose history keeps every secret ever committed). Patterns follow
+# DEFAULT_EXCLUDE's rules.
+NEVER_SHIP = (".env*", ".git", ".hg", ".svn")
+
+# Left out of the project copy, along with NEVER_SHIP, unless INCLUDE brings
+# them back. A pattern without "/" matches a file or directory name at any
+# depth; one with "/" matches the path from the project directory. A matching
+# directory is left out with everything below it.
 DEFAULT_EXCLUDE = (
-    # version control
-    ".git",
-    ".hg",
-    ".svn",
     # caches and compiled files
     "__pycache__",
     "*.pyc",
@@ -87,8 +89,7 @@ DEFAULT_EXCLUDE = (
     "venv",
     "node_modules",
     "*.egg-info",
-    # secrets, and the development database (startproject's db.sqlite3)
-    ".env*",
+    # the development database (startproject's db.sqlite3)
     "*.sqlite3",
     # tests
     "tests",
@@ -179,17 +180,17 @@ def build_package(
             del cached[name]
         files.update((name, installed / name) for name in cached)
 
-    project_files = _project_files(project_dir, skip=(build_root, zip_path), say=say)
-    shadowed = sorted({_top_level(name) for name in project_files if name in cached})
+    own = project_files(project_dir, skip=(build_root, zip_path), say=say)
+    shadowed = sorted({_top_level(name) for name in own if name in cached})
     if shadowed:
         say("The project's own copy wins over the installed one for: " + ", ".join(shadowed))
-    for name in project_files:
+    for name in own:
         cached.pop(name, None)
-    files.update(project_files)
+    files.update(own)
 
     if "django_lambda/__init__.py" not in files:
         say("Adding django_lambda from this installation (not in the project or requirements).")
-        files.update(_own_source())
+        files.update(own_source())
     if "django/__init__.py" not in files:
         say(
             "Note: Django is not in the package; the function cannot start without it. "
@@ -247,7 +248,7 @@ def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], N
         say(
             "Left out of the requirements (never read at run time): "
             + ", ".join(
-                f"{reason} ({len(names)} file{'' if len(names) == 1 else 's'}, "
+                f"{reason} ({_count(names, 'file')}, "
                 f"{format_size(sum(entries[name].size for name in names))})"
                 for reason, names in groups.items()
                 if names
@@ -708,10 +709,16 @@ def _walk(
                 yield prefix + name, path
 
 
-def _project_files(
+def project_files(
     project_dir: Path, *, skip: Iterable[Path], say: Callable[[str], None]
 ) -> dict[str, Path]:
-    patterns = (*DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
+    """The project's files that go into the package: {name in the zip: path}.
+
+    Everything under ``project_dir`` but ``NEVER_SHIP``, ``DEFAULT_EXCLUDE``,
+    ``EXCLUDE``, virtualenvs and ``skip``; then what ``INCLUDE`` brings back,
+    never ``NEVER_SHIP``; then the static manifest.
+    """
+    patterns = (*NEVER_SHIP, *DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
     files = dict(_walk(project_dir, patterns=patterns, skip=skip, skip_virtualenvs=True))
     for pattern in lambda_settings.INCLUDE:
         try:
@@ -724,12 +731,26 @@ def _project_files(
             ) from None
         if not matches:
             say(f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches nothing.")
+        refused = []
         for path in matches:
-            if path.is_dir():
-                for relative, inner in _walk(path):
-                    files[(path / relative).relative_to(project_dir).as_posix()] = inner
+            relative = path.relative_to(project_dir).as_posix()
+            if excluded(relative, NEVER_SHIP):
+                refused.append(relative)
+            elif path.is_dir():
+                for inner_relative, inner in _walk(path, patterns=NEVER_SHIP, skip=skip):
+                    files[f"{relative}/{inner_relative}"] = inner
             elif path.is_file():
-                files[path.relative_to(project_dir).as_posix()] = path
+                files[relative] = path
+        if refused:
+            say(
+                f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches "
+                f"{_count(refused, 'path')} left out all the same ("
+                + ", ".join(refused[:3])
+                + (", ..." if len(refused) > 3 else "")
+                + f"): secrets and version control ({', '.join(NEVER_SHIP)}) never ship, "
+                "whatever INCLUDE says. Give the function its secrets through "
+                "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
+            )
     # git ignores the manifest (it is build output), but the package needs it:
     # StaticStorage reads it from here instead of from S3 on a cold start.
     manifest = lambda_settings.manifest_dir.resolve() / MANIFEST_NAME
@@ -745,7 +766,12 @@ def _project_files(
     return files
 
 
-def _own_source() -> dict[str, Path]:
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def own_source() -> dict[str, Path]:
+    """This installation's ``django_lambda`` package: {name in the zip: path}."""
     import django_lambda
 
     source = Path(django_lambda.__file__).resolve().parent
