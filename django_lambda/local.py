@@ -609,6 +609,7 @@ class LocalFunction:
                     sys.executable,
                     "-I",
                     "-S",
+                    "-B",
                     "-u",
                     "-c",
                     _BOOTSTRAP,
