@@ -189,7 +189,10 @@ def lambda_setting(project: Path) -> Iterator[Any]:
     def configure(**overrides: Any) -> None:
         if active:
             active.pop().disable()
-        value = {"PROJECT_DIR": str(project), "RUNTIME": "python3.12", **overrides}
+        # No bytecode unless a test asks: whether the build compiles depends
+        # on this interpreter's version (see the bytecode tests at the end).
+        value = {"PROJECT_DIR": str(project), "RUNTIME": "python3.12", "COMPILE": False}
+        value.update(overrides)
         override = override_settings(DJANGO_LAMBDA=value)
         override.enable()
         active.append(override)
@@ -1058,7 +1061,7 @@ def test_bytecode_ships_for_every_module_and_is_what_loads(
 
 
 def test_no_bytecode_for_another_python(project: Path, lambda_setting: Any) -> None:
-    lambda_setting(RUNTIME=ELSEWHERE)
+    lambda_setting(RUNTIME=ELSEWHERE, COMPILE=True)
     messages: list[str] = []
 
     result = build_package(log=messages.append)
@@ -1077,7 +1080,7 @@ def test_builds_with_bytecode_are_byte_identical_and_reuse_it(
     project: Path, lambda_setting: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(project, {"requirements.txt": "purepkg\n"})
-    lambda_setting(RUNTIME=HERE)
+    lambda_setting(RUNTIME=HERE, COMPILE=True)
     first = build_package(output=tmp_path / "first.zip")
     for path in project.rglob("*"):
         if path.is_file():
@@ -1107,7 +1110,7 @@ def test_bytecode_follows_pruning_and_shadowing(project: Path, lambda_setting: A
         project,
         {"purepkg/__init__.py": "# the project's own purepkg\n", "requirements.txt": "purepkg\n"},
     )
-    lambda_setting(RUNTIME=HERE, PRUNE=["purepkg/util.py"])
+    lambda_setting(RUNTIME=HERE, COMPILE=True, PRUNE=["purepkg/util.py"])
 
     result = build_package()
 
@@ -1125,7 +1128,7 @@ def test_a_module_that_does_not_compile_ships_as_source_alone(
     project: Path, lambda_setting: Any
 ) -> None:
     write(project, {"purepkg/__init__.py": "def (\n", "requirements.txt": "purepkg\n"})
-    lambda_setting(RUNTIME=HERE)
+    lambda_setting(RUNTIME=HERE, COMPILE=True)
     messages: list[str] = []
 
     result = build_package(log=messages.append)
