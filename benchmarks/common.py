@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import sys
 import timeit
 from collections.abc import Callable, Sequence
@@ -31,22 +30,11 @@ def machine() -> str:
     )
 
 
-def median_microseconds(
-    calls: dict[str, Callable[[], object]], *, number: int, repeat: int, warmup: int
-) -> dict[str, float]:
-    """Per call, the median over ``repeat`` runs of ``number`` calls, in microseconds.
-
-    The runs take turns (a run of each call, then the next round), so a machine
-    that slows down or speeds up part way through affects every call alike.
-    """
-    for call in calls.values():
-        for _ in range(warmup):
-            call()
-    runs: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(repeat):
-        for name, call in calls.items():
-            runs[name].append(timeit.Timer(call).timeit(number=number))
-    return {name: statistics.median(times) / number * 1e6 for name, times in runs.items()}
+def run_times(call: Callable[[], object], *, number: int, repeat: int, warmup: int) -> list[float]:
+    """Microseconds per call in each of ``repeat`` runs of ``number`` calls, after a warm-up."""
+    for _ in range(warmup):
+        call()
+    return [run / number * 1e6 for run in timeit.Timer(call).repeat(repeat=repeat, number=number)]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -22,9 +22,11 @@ def main() -> int:
         if not script.exists():
             sys.stdout.write(f"(skipped {name}: not in this checkout)\n\n")
             continue
+        sys.stdout.write(f"$ python benchmarks/{name}\n")
         sys.stdout.flush()
         if subprocess.run([sys.executable, str(script)]).returncode != 0:
             failed.append(name)
+        sys.stdout.write("\n")
     if failed:
         sys.stderr.write(f"failed: {', '.join(failed)}\n")
         return 1

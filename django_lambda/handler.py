@@ -24,7 +24,6 @@ from django.db import connections
 
 from django_lambda.events import source_for
 from django_lambda.events.common import (
-    BASE_ENVIRON,
     BadEvent,
     Response,
     Result,
@@ -77,17 +76,16 @@ def _is_warmup(event: dict[str, Any]) -> bool:
 
 
 def _serve_http(source: Any, event: dict[str, Any], context: Any) -> Result:
-    environ = dict(BASE_ENVIRON)
-    environ["lambda.event"] = event
-    environ["lambda.context"] = context
     try:
-        source.to_environ(event, environ)
+        environ = source.to_environ(event)
     except BadEvent as exc:
         return _reject(source, event, context, str(exc))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # A shape the source never sends: still a 400, with the traceback logged.
         reason = f"Malformed {_name(source)} event: {exc!r}."
         return _reject(source, event, context, reason, exc_info=True)
+    environ["lambda.event"] = event
+    environ["lambda.context"] = context
 
     method = environ["REQUEST_METHOD"]
     # Kept now: Django replaces PATH_INFO in the environ with its own str.

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
+import boto3
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+
+from tests.deploy_helpers import FakeBuild
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +24,41 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def role_arn() -> Iterator[str]:
+    """A moto account, alive for the test, holding a role Lambda can assume."""
+    from moto import mock_aws
+
+    with mock_aws():
+        iam = boto3.client("iam", region_name="us-east-1")
+        role = iam.create_role(
+            RoleName="site-lambda", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY)
+        )
+        yield str(role["Role"]["Arn"])
+
+
+@pytest.fixture
+def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
+    """build.build_package replaced by a small real zip (see tests.deploy_helpers)."""
+    from django_lambda import build
+
+    fake = FakeBuild(tmp_path)
+    monkeypatch.setattr(build, "build_package", fake)
+    return fake
 
 
 # Hypothesis budgets: "ci" (the default) keeps the fuzz tests fast enough for

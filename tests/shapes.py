@@ -1,4 +1,4 @@
-"""The response shape each event source's caller accepts (DESIGN.md, "Event sources"), as checks."""
+"""Shared by the reliability tests: each source's response shape, and editing events by key."""
 
 from __future__ import annotations
 
@@ -58,3 +58,32 @@ def assert_valid_result(family: str, result: Any) -> None:
             assert type(value) is str
     for name, values in result.get("multiValueHeaders", {}).items():
         assert type(name) is str and values and all(type(v) is str for v in values)
+
+
+# Put in place of a value to delete its key instead.
+DELETE = object()
+
+
+def key_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key (and list index) path inside ``value``."""
+    children: list[tuple[Any, Any]] = []
+    if type(value) is dict:
+        children = list(value.items())
+    elif type(value) is list:
+        children = list(enumerate(value))
+    found: list[tuple[Any, ...]] = []
+    for key, child in children:
+        found.append((*prefix, key))
+        found.extend(key_paths(child, (*prefix, key)))
+    return found
+
+
+def change(event: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    """Set the key at ``path`` to ``value``, or delete it if ``value`` is DELETE."""
+    parent: Any = event
+    for key in path[:-1]:
+        parent = parent[key]
+    if value is DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value

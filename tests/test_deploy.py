@@ -16,39 +16,14 @@ import pytest
 from botocore.stub import Stubber
 from django.core.management.base import CommandError
 from django.test import override_settings
-from moto import mock_aws
 
 from django_lambda import aws, build
 from tests.deploy_helpers import FakeBuild, deploy
 
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
-
-@pytest.fixture
-def role_arn() -> Iterator[str]:
-    with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1")
-        role = iam.create_role(
-            RoleName="site-lambda", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY)
-        )
-        yield role["Role"]["Arn"]
-
-
-@pytest.fixture
-def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
-    fake = FakeBuild(tmp_path)
-    monkeypatch.setattr(build, "build_package", fake, raising=False)
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    return fake
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws, build
+from django_lambda import aws
 from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy
 
@@ -31,13 +31,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     recorded: list[float] = []
     monkeypatch.setattr(time, "sleep", recorded.append)
     return recorded
-
-
-@pytest.fixture
-def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
-    fake = FakeBuild(tmp_path)
-    monkeypatch.setattr(build, "build_package", fake, raising=False)
-    return fake
 
 
 @pytest.fixture
@@ -514,3 +507,36 @@ def test_conflict_already_exists_is_not_retried(
     assert sleeps == []
     assert "(ResourceConflictException)" in str(raised.value)
     assert "Hint: Something else (another deploy?) created it meanwhile" in str(raised.value)
+
+
+def test_no_credentials_during_collectstatic(
+    monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild, tmp_path: Path
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    (tmp_path / "site.css").write_text("body {}")
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {
+            "BACKEND": "django_lambda.storage.StaticStorage",
+            "OPTIONS": {"bucket_name": "site-static", "region_name": "us-east-1"},
+        },
+    }
+    setting = {**SETTING, "STATIC_MANIFEST_DIR": str(tmp_path)}
+
+    with (
+        override_settings(DJANGO_LAMBDA=setting, STORAGES=storages, STATICFILES_DIRS=[tmp_path]),
+        pytest.raises(CommandError) as raised,
+    ):
+        deploy()
+
+    message = str(raised.value)
+    assert message.startswith(
+        "[2/6] collectstatic failed: uploading static files on bucket 'site-static' failed "
+        "(NoCredentialsError)"
+    ), message
+    assert "Hint: No AWS credentials were found." in message
+    assert fake_build.calls == []

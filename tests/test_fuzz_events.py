@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 import string
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 from django_lambda.handler import UnknownEventError, lambda_handler
 from tests.factories import FACTORIES, make_event
-from tests.shapes import FAMILIES, RESULT_KEYS, assert_valid_result
+from tests.shapes import DELETE, FAMILIES, RESULT_KEYS, assert_valid_result, change, key_paths
 
 pytestmark = pytest.mark.urls("tests.echo_urls")
 
@@ -105,7 +106,6 @@ json_values = scalars | st.recursive(
     ),
     max_leaves=6,
 )
-DELETE = object()
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:
@@ -119,25 +119,50 @@ def grouped(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     return out
 
 
-def event_for(
-    source: str,
+@dataclass(frozen=True)
+class Request:
+    """A request as Django should see it; ``event`` is how ``source`` would send it."""
+
+    method: str
+    path: str
+    pairs: list[tuple[str, str]]
+    headers: list[tuple[str, str]]
+    body: bytes | str | None
+    base64_text: bool  # send a text body base64-encoded
+
+    def event(self, source: str) -> dict[str, Any]:
+        return make_event(
+            source,
+            method=self.method,
+            path=quote(self.path, safe="/"),
+            query=query_string(self.pairs),
+            headers=self.headers,
+            body=self.body,
+            base64_encoded=isinstance(self.body, bytes) or self.base64_text,
+        )
+
+    @property
+    def body_bytes(self) -> bytes:
+        if self.body is None:
+            return b""
+        return self.body.encode() if isinstance(self.body, str) else self.body
+
+
+def requests(
     *,
-    method: str,
-    path: str,
-    pairs: list[tuple[str, str]],
-    headers: list[tuple[str, str]],
-    body: bytes | str | None,
-    base64_text: bool,
-) -> dict[str, Any]:
-    """The event ``source`` sends for a request to the decoded ``path``."""
-    return make_event(
-        source,
-        method=method,
-        path=quote(path, safe="/"),
-        query=query_string(pairs),
+    methods: st.SearchStrategy[str],
+    paths: st.SearchStrategy[str],
+    pairs: st.SearchStrategy[list[tuple[str, str]]],
+    headers: st.SearchStrategy[list[tuple[str, str]]],
+) -> st.SearchStrategy[Request]:
+    return st.builds(
+        Request,
+        method=methods,
+        path=paths,
+        pairs=pairs,
         headers=headers,
-        body=body,
-        base64_encoded=isinstance(body, bytes) or base64_text,
+        body=bodies,
+        base64_text=st.booleans(),
     )
 
 
@@ -149,12 +174,6 @@ def is_base64(text: str) -> bool:
     return True
 
 
-def body_bytes(body: bytes | str | None) -> bytes:
-    if body is None:
-        return b""
-    return body.encode() if isinstance(body, str) else body
-
-
 # --- properties -------------------------------------------------------------------
 
 
@@ -164,44 +183,29 @@ def test_every_source_is_fuzzed() -> None:
 
 @given(
     source=st.sampled_from(sorted(FACTORIES)),
-    method=methods,
-    path=paths,
-    pairs=st.lists(st.tuples(query_keys, query_values), max_size=5, unique_by=lambda kv: kv[0]),
-    headers=x_headers,
-    body=bodies,
-    base64_text=st.booleans(),
+    request=requests(
+        methods=methods,
+        paths=paths,
+        pairs=st.lists(st.tuples(query_keys, query_values), max_size=5, unique_by=lambda kv: kv[0]),
+        headers=x_headers,
+    ),
 )
-def test_valid_request_reaches_the_view_unchanged(
-    source: str,
-    method: str,
-    path: str,
-    pairs: list[tuple[str, str]],
-    headers: list[tuple[str, str]],
-    body: bytes | str | None,
-    base64_text: bool,
-) -> None:
-    event = event_for(
-        source,
-        method=method,
-        path=path,
-        pairs=pairs,
-        headers=headers,
-        body=body,
-        base64_text=base64_text,
-    )
-    result = lambda_handler(event, CONTEXT)
+def test_valid_request_reaches_the_view_unchanged(source: str, request: Request) -> None:
+    result = lambda_handler(request.event(source), CONTEXT)
     assert_valid_result(FAMILIES[source], result)
     seen = echo(result)
-    assert seen["method"] == method
-    assert seen["path_info"] == path
-    assert seen["query"] == grouped(pairs)
-    assert base64.b64decode(seen["body"]) == body_bytes(body)
+    assert seen["method"] == request.method
+    assert seen["path_info"] == request.path
+    assert seen["query"] == grouped(request.pairs)
+    assert base64.b64decode(seen["body"]) == request.body_bytes
     received = {name.lower() for name in seen["headers"]}
-    for name, _ in headers:
+    sent = {name.lower() for name, _ in request.headers}
+    for name, _ in request.headers:
         if "_" in name:
-            assert name.lower().replace("_", "-") not in received or any(
-                other.lower() == name.lower().replace("_", "-") for other, _ in headers
-            ), f"{name!r} reached Django on {source}"
+            hyphenated = name.lower().replace("_", "-")
+            assert hyphenated not in received or hyphenated in sent, (
+                f"{name!r} reached Django on {source}"
+            )
         else:
             assert name.lower() in received, f"{name!r} was lost on {source}"
 
@@ -213,63 +217,24 @@ def test_valid_request_reaches_the_view_unchanged(
     ),
 )
 def test_repeated_query_keys_survive(source: str, pairs: list[tuple[str, str]]) -> None:
-    event = event_for(
-        source, method="GET", path="/", pairs=pairs, headers=[], body=None, base64_text=False
-    )
+    event = Request("GET", "/", pairs, headers=[], body=None, base64_text=False).event(source)
     assert echo(lambda_handler(event, CONTEXT))["query"] == grouped(pairs)
-
-
-def key_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key (and list index) path inside ``value``."""
-    found: list[tuple[Any, ...]] = []
-    items = (
-        value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
-    )
-    for key, child in items:
-        found.append((*prefix, key))
-        found.extend(key_paths(child, (*prefix, key)))
-    return found
-
-
-def change(event: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
-    parent: Any = event
-    for key in path[:-1]:
-        parent = parent[key]
-    if value is DELETE:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
 
 
 @given(
     data=st.data(),
     source=st.sampled_from(sorted(FACTORIES)),
-    method=methods | st.just("HEAD") | st.text(max_size=6),
-    path=paths | st.text(max_size=20),
-    pairs=st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=4),
-    headers=any_headers,
-    body=bodies,
-    base64_text=st.booleans(),
+    request=requests(
+        methods=methods | st.just("HEAD") | st.text(max_size=6),
+        paths=paths | st.text(max_size=20),
+        pairs=st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=4),
+        headers=any_headers,
+    ),
 )
 def test_malformed_http_events_get_a_response_never_an_exception(
-    data: st.DataObject,
-    source: str,
-    method: str,
-    path: str,
-    pairs: list[tuple[str, str]],
-    headers: list[tuple[str, str]],
-    body: bytes | str | None,
-    base64_text: bool,
+    data: st.DataObject, source: str, request: Request
 ) -> None:
-    event = event_for(
-        source,
-        method=method,
-        path=path,
-        pairs=pairs,
-        headers=headers,
-        body=body,
-        base64_text=base64_text,
-    )
+    event = request.event(source)
     family = FAMILIES[source]
     touched_detection = False
     for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="changes")):

@@ -1,6 +1,6 @@
 """Event sources: each module detects its events, builds the environ, and shapes the result.
 
-Every module has ``detect(event)``, ``to_environ(event, base_environ)`` and
+Every module has ``detect(event)``, ``to_environ(event)`` and
 ``to_result(event, response, head=...)``; the shared rules are in ``common``.
 """
 

@@ -15,10 +15,10 @@ def detect(event: common.Event) -> bool:
     return type(context) is dict and "elb" in context
 
 
-def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
-    common.add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
+def to_environ(event: common.Event) -> common.Environ:
+    environ = common.header_environ(event.get("multiValueHeaders") or event.get("headers"))
     return common.finish_environ(
-        base,
+        environ,
         method=event.get("httpMethod"),
         path_info=common.decoded_path(event.get("path")),
         query=common.reencode_query(
@@ -26,7 +26,7 @@ def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
         ),
         body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=None,
-        remote_addr=common.last_forwarded_for(base),
+        remote_addr=common.last_forwarded_for(environ),
     )
 
 

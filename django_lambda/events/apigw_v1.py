@@ -18,13 +18,13 @@ def detect(event: common.Event) -> bool:
     return "httpMethod" in event or "path" in event
 
 
-def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
+def to_environ(event: common.Event) -> common.Environ:
     context = event.get("requestContext") or {}
     identity = context.get("identity") or {}
     # multiValue* hold every value; the single-value keys only the last one.
-    common.add_headers(base, event.get("multiValueHeaders") or event.get("headers"))
+    environ = common.header_environ(event.get("multiValueHeaders") or event.get("headers"))
     return common.finish_environ(
-        base,
+        environ,
         method=event.get("httpMethod"),
         # REST APIs leave the path percent-encoded, and without the stage.
         path_info=common.decoded_path(event.get("path")),

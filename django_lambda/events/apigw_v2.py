@@ -9,12 +9,17 @@ from django_lambda.events import common
 
 
 def detect(event: common.Event) -> bool:
-    return event.get("version") == "2.0" and "rawPath" in event
+    # requestContext.http tells payload 2.0 from VPC Lattice's 2.0 events; rawPath
+    # alone is enough too, so a damaged context still gets a 400, not an error.
+    if event.get("version") != "2.0":
+        return False
+    if "rawPath" in event:
+        return True
+    context = event.get("requestContext")
+    return type(context) is dict and "http" in context
 
 
-def to_environ(
-    event: common.Event, base: common.Environ, *, path_encoded: bool = False
-) -> common.Environ:
+def to_environ(event: common.Event, *, path_encoded: bool = False) -> common.Environ:
     """The environ for any payload 2.0 event; ``path_encoded`` for Function URLs."""
     context = event.get("requestContext")
     if type(context) is not dict:
@@ -22,10 +27,10 @@ def to_environ(
     http = context.get("http")
     if type(http) is not dict:
         raise common.BadEvent("The event's requestContext.http must be an object.")
-    common.add_headers(base, event.get("headers"))
+    environ = common.header_environ(event.get("headers"))
     cookies = event.get("cookies")
     if cookies:
-        common.add_headers(base, {"cookie": cookies})
+        common.add_cookies(environ, cookies)
     query = event.get("rawQueryString") or ""
     if type(query) is not str:
         raise common.BadEvent(
@@ -33,10 +38,11 @@ def to_environ(
         )
     path = event.get("rawPath")
     return common.finish_environ(
-        base,
+        environ,
         method=http.get("method"),
         path_info=common.decoded_path(path) if path_encoded else common.plain_path(path),
-        query=query,
+        # As sent, but as a WSGI str: a client may send UTF-8 unescaped (PEP 3333).
+        query=common.wsgi_str(query),
         body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=context.get("domainName"),
         remote_addr=http.get("sourceIp"),

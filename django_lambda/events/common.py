@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
 
 from django.core.signals import setting_changed
@@ -100,7 +100,7 @@ setting_changed.connect(_clear_handler_settings)
 
 # --- request side -------------------------------------------------------------
 
-# The parts of the environ that never change; copied (shallowly) per request.
+# The parts of the environ that never change; copied into each request's.
 BASE_ENVIRON: Environ = {
     "SERVER_PROTOCOL": "HTTP/1.1",
     "wsgi.version": (1, 0),
@@ -182,10 +182,17 @@ def _build_query(params: Any, quote: Callable[[str], str]) -> str:
         )
     parts = []
     for key, values in params.items():
-        quoted_key = quote(key)
+        # Most keys and values are plain ASCII words: no need to quote those.
+        quoted_key = key if key.isalnum() and key.isascii() else quote(key)
         for value in values if type(values) is list else (values,):
-            value = _query_value(value, key)
-            parts.append(quoted_key + "=" + quote(value) if value else quoted_key)
+            if type(value) is not str:
+                value = _query_value(value, key)
+            if not value:
+                parts.append(quoted_key)
+            elif value.isalnum() and value.isascii():
+                parts.append(quoted_key + "=" + value)
+            else:
+                parts.append(quoted_key + "=" + quote(value))
     return "&".join(parts)
 
 
@@ -193,15 +200,8 @@ def _build_query(params: Any, quote: Callable[[str], str]) -> str:
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
-def _quote(text: str) -> str:
-    # Most keys and values are plain ASCII words: no need to quote those.
-    if text.isalnum() and text.isascii():
-        return text
-    return quote_plus(text)
-
-
 def _requote(text: str) -> str:
-    if (text.isalnum() and text.isascii()) or _PLAIN.fullmatch(text):
+    if _PLAIN.fullmatch(text):
         return text
     # Byte-exact: decode the client's escapes, then encode every byte that needs it.
     return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
@@ -213,7 +213,7 @@ def encode_query(params: Any) -> str:
     ``+`` in a value is a literal plus, so it is sent as ``%2B``; repeated keys
     (lists) survive in order.
     """
-    return _build_query(params, _quote)
+    return _build_query(params, quote_plus)
 
 
 def reencode_query(params: Any) -> str:
@@ -227,6 +227,12 @@ def reencode_query(params: Any) -> str:
 
 # Header name -> environ key (None: dropped), filled as names are seen.
 _HEADER_KEYS: dict[str, str | None] = {}
+# A request's header names, in order -> their environ keys; () when a name is
+# dropped or two names share a key. A client sends the same names request
+# after request, so this is usually a hit.
+_HEADER_LAYOUTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+# Clients choose names: keep both memos bounded.
+_MEMO_SIZE = 1000
 
 
 def _environ_key(name: str) -> str | None:
@@ -236,21 +242,60 @@ def _environ_key(name: str) -> str | None:
         key = None
     else:
         key = name.upper().replace("-", "_")
-        if key == "CONTENT_LENGTH":
-            key = None  # set from the decoded body instead
-        elif key != "CONTENT_TYPE":
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):  # CONTENT_LENGTH: set from the body later
             key = "HTTP_" + key
-    if len(_HEADER_KEYS) < 1000:  # clients choose names: keep the memo bounded
+    if len(_HEADER_KEYS) < _MEMO_SIZE:
         _HEADER_KEYS[name] = key
     return key
 
 
-def add_headers(environ: Environ, headers: Any) -> None:
-    """Copy request headers into ``HTTP_*`` keys.
+def _layout(names: tuple[str, ...]) -> tuple[str, ...]:
+    keys = tuple(
+        _HEADER_KEYS[name] if name in _HEADER_KEYS else _environ_key(name) for name in names
+    )
+    layout: tuple[str, ...] = ()
+    if None not in keys and len(set(keys)) == len(keys):
+        layout = cast("tuple[str, ...]", keys)
+    if len(_HEADER_LAYOUTS) < _MEMO_SIZE:
+        _HEADER_LAYOUTS[names] = layout
+    return layout
+
+
+def header_environ(headers: Any) -> Environ:
+    """A new environ holding the request headers as ``HTTP_*`` keys.
 
     Names are case-insensitive and repeats join with "," ("; " for Cookie).
     A name containing "_" is dropped. Values may be strings or lists of
     strings (multi-value sources).
+    """
+    if not headers:
+        return {}
+    if type(headers) is not dict:
+        raise BadEvent(f"The event's headers must be an object, not {type(headers).__name__}.")
+    names = tuple(headers)
+    keys = _HEADER_LAYOUTS.get(names)
+    if keys is None:
+        keys = _layout(names)
+    if keys:
+        # The usual request: one ASCII string per name (or a list of one, from a
+        # multi-value source). Checked and copied without a Python-level loop.
+        values = list(headers.values())
+        try:
+            if type(values[0]) is list and set(map(type, values)) == {list}:
+                values = [value for (value,) in values]
+            if "".join(values).isascii():
+                return dict(zip(keys, values, strict=False))  # from one dict: same length
+        except (TypeError, ValueError):
+            pass  # a value that is no string, or a name with several values
+    environ: Environ = {}
+    add_headers(environ, headers)
+    return environ
+
+
+def add_headers(environ: Environ, headers: Any) -> None:
+    """Copy request headers into ``HTTP_*`` keys, joining onto those already there.
+
+    The rules are those of ``header_environ``, applied one header at a time.
     """
     if not headers:
         return
@@ -277,6 +322,20 @@ def add_headers(environ: Environ, headers: Any) -> None:
         if key in environ:
             value = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
         environ[key] = value
+
+
+def add_cookies(environ: Environ, cookies: Any) -> None:
+    """Payload 2.0 sends the request's cookies apart from its headers: join them into Cookie."""
+    if type(cookies) is list and "HTTP_COOKIE" not in environ:
+        try:
+            joined = "; ".join(cookies)
+        except TypeError:
+            pass  # a cookie that is no string: add_headers names it
+        else:
+            if joined.isascii():
+                environ["HTTP_COOKIE"] = joined
+                return
+    add_headers(environ, {"cookie": cookies})
 
 
 def _bad_header(name: str, value: Any) -> BadEvent:
@@ -328,6 +387,7 @@ def finish_environ(
     front of the path). On any other host the BASE_PATH setting plays the
     same part for custom domains.
     """
+    environ.update(BASE_ENVIRON)
     environ["REQUEST_METHOD"] = (
         method if type(method) is str else required_str(method, "HTTP method")
     ).upper()

@@ -19,5 +19,5 @@ def detect(event: common.Event) -> bool:
     return type(domain) is str and ".lambda-url." in domain
 
 
-def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
-    return apigw_v2.to_environ(event, base, path_encoded=True)
+def to_environ(event: common.Event) -> common.Environ:
+    return apigw_v2.to_environ(event, path_encoded=True)

@@ -20,14 +20,14 @@ def detect(event: common.Event) -> bool:
     return "request_method" in event or "request_uri" in event
 
 
-def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
-    common.add_headers(base, event.get("request_headers"))
+def to_environ(event: common.Event) -> common.Environ:
+    environ = common.header_environ(event.get("request_headers"))
     path, _, query = common.required_str(event.get("request_uri"), "request_uri").partition("?")
     return common.finish_environ(
-        base,
+        environ,
         method=event.get("request_method"),
         path_info=common.decoded_path(path),
-        query=query,
+        query=common.wsgi_str(query),  # a client may send UTF-8 unescaped (PEP 3333)
         body=common.body_bytes(event.get("request_body"), event.get("request_body_base64")),
         domain=None,
         # Kong forwards no client address, and the headers come from the client.

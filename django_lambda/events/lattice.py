@@ -15,17 +15,17 @@ def detect(event: common.Event) -> bool:
     return type(context) is dict and ("serviceNetworkArn" in context or "serviceArn" in context)
 
 
-def to_environ(event: common.Event, base: common.Environ) -> common.Environ:
-    common.add_headers(base, event.get("headers"))
+def to_environ(event: common.Event) -> common.Environ:
+    environ = common.header_environ(event.get("headers"))
     return common.finish_environ(
-        base,
+        environ,
         method=event.get("method"),
         path_info=common.decoded_path(event.get("path")),
         query=common.encode_query(event.get("queryStringParameters")),
         body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=None,
         # VPC Lattice appends the caller's address to X-Forwarded-For.
-        remote_addr=common.last_forwarded_for(base),
+        remote_addr=common.last_forwarded_for(environ),
     )
 
 

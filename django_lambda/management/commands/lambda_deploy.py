@@ -8,23 +8,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lambda import aws, build, checks
 from django_lambda.conf import lambda_settings
+from django_lambda.management.sandbox import SandboxCommandMixin
 
 PREVIOUS = "previous"
 
 
-class Command(BaseCommand):
+class Command(SandboxCommandMixin, BaseCommand):
     help = (
         "Deploy the project to AWS Lambda: run the checks, collect static files, build "
         "the package, upload it, publish a version and move the alias (traffic) to it."
     )
     # The checks are the first step, with the deploy-time ones added.
     requires_system_checks = ()
+    # The package this run built, if it built one.
+    built: build.BuildResult | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -57,8 +61,22 @@ class Command(BaseCommand):
                 "Uploads nothing."
             ),
         )
+        self.add_sandbox_arguments(parser)
 
-    def handle(
+    def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
+        if sandbox_stop:
+            self.stop_sandbox()
+            return
+        if not sandbox:
+            self.run(**options)
+            return
+        info = self.start_sandbox()
+        with self.sandbox_settings(info):
+            self.run(**options)
+            if self.built is not None and options["build_only"] is None:
+                self.keep_deployed_package(info, self.built.zip_path)
+
+    def run(
         self,
         *,
         dry_run: bool,
@@ -145,6 +163,18 @@ class Command(BaseCommand):
                         "Hint: configure STATIC_ROOT or STORAGES['staticfiles'] "
                         "(django_lambda.storage.StaticStorage), or pass --skip-static."
                     ) from exc
+                except (BotoCoreError, ClientError) as exc:
+                    # The static storage talks to S3 itself: no credentials, a
+                    # missing bucket or a denied upload surface here.
+                    raise aws.explain(
+                        exc, operation="uploading static files", resource=self.static_bucket()
+                    ) from exc
+
+    def static_bucket(self) -> str:
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        bucket = getattr(staticfiles_storage, "bucket_name", None)
+        return f"bucket {bucket!r}" if bucket else "the static files storage"
 
     def run_build(
         self, *, skip_static: bool, output: str | None = None
@@ -157,6 +187,7 @@ class Command(BaseCommand):
                 return None
             # Looked up on the module at call time, so tests can replace it.
             result = build.build_package(output=Path(output) if output else None, log=self.detail)
+            self.built = result
             self.detail(f"CodeSha256 {result.sha256}")
         return result
 

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
+from django_lambda.management.sandbox import SandboxCommandMixin
 
 
-class Command(BaseCommand):
+class Command(SandboxCommandMixin, BaseCommand):
     help = (
         "Invoke the deployed function (its alias) with an HTTP request and print the response "
         "like `curl -i`; or run a management command in it (--manage); or send a raw event "
@@ -71,8 +72,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--package", type=Path, help="With --local: run this package zip instead."
         )
+        self.add_sandbox_arguments(parser)
 
-    def handle(
+    # With --sandbox: run the sandbox's deployed code, as it is configured there.
+    sandbox_options: dict[str, Any] | None = None
+
+    def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
+        if sandbox_stop:
+            self.stop_sandbox()
+            return
+        if not sandbox:
+            self.run(**options)
+            return
+        if options["run_local"] or options["package"]:
+            raise CommandError(
+                "--sandbox runs the code deployed to the sandbox: drop --local/--package."
+            )
+        info = self.start_sandbox()
+        with self.sandbox_settings(info):
+            # moto keeps functions but cannot run them (that needs Docker):
+            # the deployed package runs here, under the Lambda runtime client.
+            deployed = self.deployed_package(info, options["alias"] or options["qualifier"])
+            self.sandbox_options = self.sandbox_function_options(deployed)
+            self.run(**{**options, "run_local": True, "package": deployed.zip_path})
+
+    def run(
         self,
         *,
         method: str | None,
@@ -257,7 +281,7 @@ class Command(BaseCommand):
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         try:
-            options = local.function_options()
+            options = self.sandbox_options or local.function_options()
         except local.LocalRunError as error:
             raise CommandError(str(error)) from None
         mismatch = local.platform_mismatch(options["runtime"], options["architecture"])

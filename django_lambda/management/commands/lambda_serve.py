@@ -9,9 +9,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
+from django_lambda.management.sandbox import SandboxCommandMixin
 
 
-class Command(BaseCommand):
+class Command(SandboxCommandMixin, BaseCommand):
     help = (
         "Serve the deploy package at http://127.0.0.1:8000: each request becomes the event an "
         "AWS front door would send (payload 2.0 by default) and goes to a small pool of local "
@@ -40,8 +41,35 @@ class Command(BaseCommand):
             type=Path,
             help="Serve this package zip instead of the project's (built if missing or stale).",
         )
+        parser.add_argument(
+            "--alias",
+            help="With --sandbox: serve this alias or version (default: DJANGO_LAMBDA['ALIAS']).",
+        )
+        self.add_sandbox_arguments(parser)
+
+    # With --sandbox: run the sandbox's deployed code, as it is configured there.
+    sandbox_options: dict[str, Any] | None = None
 
     def handle(
+        self, *, sandbox: bool, sandbox_stop: bool, alias: str | None, **options: Any
+    ) -> None:
+        if sandbox_stop:
+            self.stop_sandbox()
+            return
+        if not sandbox:
+            if alias:
+                raise CommandError("--alias picks what the sandbox serves: add --sandbox.")
+            self.run(**options)
+            return
+        if options["package"]:
+            raise CommandError("--sandbox serves the code deployed to the sandbox: drop --package.")
+        info = self.start_sandbox()
+        with self.sandbox_settings(info):
+            deployed = self.deployed_package(info, alias)
+            self.sandbox_options = self.sandbox_function_options(deployed)
+            self.run(**{**options, "package": deployed.zip_path})
+
+    def run(
         self,
         *,
         addr: str,
@@ -62,7 +90,7 @@ class Command(BaseCommand):
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         try:
-            function_options = local.function_options()
+            function_options = self.sandbox_options or local.function_options()
         except local.LocalRunError as error:
             raise CommandError(str(error)) from None
         mismatch = local.platform_mismatch(

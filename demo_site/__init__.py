@@ -1,0 +1,1 @@
+"""The demo site: the talk's "stars" page, deployed with django-lambda."""

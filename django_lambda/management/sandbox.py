@@ -1,0 +1,90 @@
+"""``--sandbox`` and ``--sandbox-stop``, shared by lambda_deploy, lambda_invoke and lambda_serve."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from django_lambda import sandbox
+from django_lambda.conf import lambda_settings
+
+
+class SandboxCommandMixin(BaseCommand):
+    """The sandbox options and steps; a command lists it before ``BaseCommand``."""
+
+    def add_sandbox_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--sandbox",
+            action="store_true",
+            help="Use the embedded AWS sandbox (moto's server on 127.0.0.1, started if it is "
+            "not running, its address in .lambda/sandbox.json) instead of AWS: no account, "
+            "no network.",
+        )
+        parser.add_argument(
+            "--sandbox-stop",
+            action="store_true",
+            help="End the sandbox (everything deployed to it is gone) and exit.",
+        )
+
+    def stop_sandbox(self) -> None:
+        project_dir = lambda_settings.project_dir
+        if sandbox.stop(project_dir):
+            self.stdout.write(self.style.SUCCESS("Sandbox stopped."))
+        else:
+            self.stdout.write(f"No sandbox is running for {project_dir}.")
+
+    def start_sandbox(self) -> sandbox.SandboxInfo:
+        try:
+            info = sandbox.activate_project()
+        except sandbox.SandboxError as error:
+            raise CommandError(str(error)) from None
+        how = "reusing" if info.reused else "started"
+        self.stderr.write(
+            f"Sandbox: {how} moto's server at {info.endpoint_url} (pid {info.pid}); "
+            "end it with --sandbox-stop.",
+            style_func=self.style.NOTICE,
+        )
+        return info
+
+    def deployed_package(
+        self, info: sandbox.SandboxInfo, qualifier: str | None
+    ) -> sandbox.DeployedPackage:
+        function_name = lambda_settings.FUNCTION_NAME
+        if not function_name:
+            raise CommandError(
+                "DJANGO_LAMBDA['FUNCTION_NAME'] is not set: set it to the function's name."
+            )
+        try:
+            deployed = sandbox.deployed_package(
+                info, lambda_settings.project_dir, function_name, qualifier or lambda_settings.ALIAS
+            )
+        except sandbox.SandboxError as error:
+            raise CommandError(str(error)) from None
+        configuration = deployed.configuration
+        self.stderr.write(
+            f"Running the code deployed to the sandbox: {function_name} version "
+            f"{configuration['Version']}, CodeSha256 {configuration['CodeSha256']}.",
+            style_func=self.style.NOTICE,
+        )
+        return deployed
+
+    def sandbox_function_options(self, deployed: sandbox.DeployedPackage) -> dict[str, Any]:
+        from django_lambda import local
+
+        try:
+            return sandbox.local_function_options(deployed)
+        except local.LocalRunError as error:
+            raise CommandError(str(error)) from None
+
+    def sandbox_settings(self, info: sandbox.SandboxInfo) -> AbstractContextManager[None]:
+        return sandbox.lambda_settings_for(info)
+
+    def keep_deployed_package(self, info: sandbox.SandboxInfo, zip_path: Path) -> None:
+        key = sandbox.store_package(info, lambda_settings.FUNCTION_NAME, zip_path)
+        self.stdout.write(
+            f"The sandbox keeps the deployed package at s3://{info.code_bucket}/{key}."
+        )

@@ -1,0 +1,294 @@
+"""The demo, end to end, as a newcomer runs it: sandbox up, deploy, invoke, serve, sandbox down.
+
+The commands run as separate processes, in a copy of the project, against the
+embedded AWS (moto's server), exactly as ``manage.py lambda_demo`` chains
+them. The page's NASA fetch is turned off (``STARS_APOD_URL=""``): no test
+reaches the network, beyond pip installing the package's requirements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from demo_site.stars import mars
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVE_TIMEOUT = 120
+
+
+@dataclass
+class Demo:
+    project: Path
+    env: dict[str, str]
+    url: str
+    serve_log: list[str]
+
+
+def manage(demo_project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=demo_project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def moto_processes(project: Path) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and b"moto.server" in (proc / "cmdline").read_bytes()
+                and (proc / "cwd").resolve() == project.resolve()
+            ):
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    project = copy_project(tmp_path_factory.mktemp("demo"))
+    env = demo_environment()
+    serve: subprocess.Popen[str] | None = None
+    try:
+        deployed = manage(project, env, "lambda_deploy", "--sandbox")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert (
+            "Deployed 'django-lambda-demo' (created the function; published version 1): "
+            "'live' on version 1." in deployed.stdout
+        )
+
+        serve = subprocess.Popen(
+            [sys.executable, "manage.py", "lambda_serve", "--sandbox", "--port", "0"],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        log: list[str] = []
+        url = wait_for_url(read_lines(serve), log)
+        yield Demo(project, env, url, log)
+    finally:
+        if serve is not None:
+            serve.send_signal(signal.SIGINT)
+            assert serve.wait(timeout=60) == 0
+        stopped = manage(project, env, "lambda_deploy", "--sandbox-stop")
+        assert stopped.stdout == "Sandbox stopped.\n", stopped.stdout + stopped.stderr
+        assert moto_processes(project) == []
+        assert not (project / ".lambda" / "sandbox.json").exists()
+
+
+def demo_environment() -> dict[str, str]:
+    """This process's environment without its AWS, Django and demo settings."""
+    prefixes = ("AWS_", "DJANGO_", "STARS_")
+    return {
+        **{name: value for name, value in os.environ.items() if not name.startswith(prefixes)},
+        "DJANGO_SETTINGS_MODULE": "demo_site.settings",
+        "STARS_APOD_URL": "",
+    }
+
+
+def read_lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The process's output, line by line, read on a thread (None at the end)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def wait_for_url(lines: queue.Queue[str | None], log: list[str]) -> str:
+    """The URL lambda_serve prints once it listens."""
+    while True:
+        line = lines.get(timeout=SERVE_TIMEOUT)
+        if line is None:
+            raise AssertionError("lambda_serve ended before serving:\n" + "".join(log))
+        log.append(line)
+        match = re.search(r" at (http://127\.0\.0\.1:\d+)/ \(Ctrl-C to stop\)", line)
+        if match:
+            return match.group(1)
+
+
+def drain(lines: queue.Queue[str | None]) -> list[str]:
+    rest = []
+    while (line := lines.get(timeout=SERVE_TIMEOUT)) is not None:
+        rest.append(line)
+    return rest
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.headers["Content-Type"], response.read()
+
+
+def test_invoke_runs_the_deployed_function(demo: Demo) -> None:
+    page = manage(demo.project, demo.env, "lambda_invoke", "--sandbox", "GET", "/")
+    check = manage(demo.project, demo.env, "lambda_invoke", "--sandbox", "--manage", "check")
+
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.startswith("HTTP/1.1 200 OK\nContent-Type: text/html; charset=utf-8\n")
+    assert "<title>Stars · django-lambda demo</title>" in page.stdout
+    assert "Served by the Lambda function <code>django-lambda-demo</code>" in page.stdout
+    assert "Running the code deployed to the sandbox: django-lambda-demo version 1" in page.stderr
+    assert (check.returncode, check.stdout) == (
+        0,
+        "System check identified no issues (0 silenced).\n",
+    )
+
+
+def test_the_served_page_and_its_hashed_logo(demo: Demo) -> None:
+    status, content_type, body = fetch(demo.url + "/")
+    page = body.decode()
+    assert (status, content_type) == (200, "text/html; charset=utf-8")
+    assert 'data-source="sample"' in page
+    assert '<svg class="wind-rose"' in page
+
+    # The logo's URL is the hashed name from the manifest, on the sandbox's bucket.
+    endpoint = json.loads((demo.project / ".lambda" / "sandbox.json").read_text())["endpoint_url"]
+    [logo_url] = set(
+        re.findall(
+            rf'src="({re.escape(endpoint)}/django-lambda-demo-static/static/stars/logo\.[0-9a-f]{{12}}\.svg)"',
+            page,
+        )
+    )
+    status, content_type, logo = fetch(logo_url)
+    assert (status, content_type) == (200, "image/svg+xml")
+    assert logo == (ROOT / "demo_site" / "stars" / "static" / "stars" / "logo.svg").read_bytes()
+
+
+def test_what_is_served_is_what_was_deployed(demo: Demo) -> None:
+    built = (demo.project / ".lambda" / "package.zip").read_bytes()
+    served = next(line for line in demo.serve_log if line.startswith("Serving "))
+    served_zip = Path(served.split()[1])
+
+    # Downloaded back from the sandbox, not the local build, and the same bytes.
+    assert served_zip.parent == demo.project / ".lambda" / "sandbox-packages"
+    assert served_zip.read_bytes() == built
+    # The manifest shipped in the package (a cold start never reads it from S3).
+    with zipfile.ZipFile(served_zip) as package:
+        manifest = json.loads(package.read("staticfiles.json"))
+    assert re.fullmatch(r"stars/logo\.[0-9a-f]{12}\.svg", manifest["paths"]["stars/logo.svg"])
+
+
+def test_a_real_browser_renders_the_whole_page(demo: Demo) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            failed: list[str] = []
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto(demo.url + "/", wait_until="load")
+
+            title = page.title()
+            apod_title = page.text_content(".apod-title")
+            sectors = page.locator("svg.wind-rose path.sector").count()
+            logo_width = page.eval_on_selector("img.logo", "img => img.naturalWidth")
+            picture_width = page.eval_on_selector("img.apod-image", "img => img.naturalWidth")
+            # The stylesheet came from the sandbox's bucket and applies.
+            background = page.eval_on_selector(
+                ".card", "card => getComputedStyle(card).backgroundColor"
+            )
+            page.screenshot(path=str(ARTIFACTS / "demo-stars.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert title == "Stars · django-lambda demo"
+    assert apod_title == "A Summer Sky Over a Dark Horizon"
+    latest = mars.sols(mars.sample_data())[-1]
+    assert sectors == len(latest.sectors) > 0
+    assert logo_width == 64
+    assert picture_width == 960
+    assert background == "rgb(17, 26, 58)"
+    assert failed == []
+
+
+def copy_project(target: Path) -> Path:
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    return target
+
+
+def test_the_readme_demo_command(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    env = demo_environment()
+    demo_run = subprocess.Popen(
+        [sys.executable, "manage.py", "lambda_demo", "--port", "0"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = read_lines(demo_run)
+    log: list[str] = []
+    try:
+        url = wait_for_url(lines, log)
+        status, _, body = fetch(url + "/")
+        assert status == 200
+        assert "<title>Stars · django-lambda demo</title>" in body.decode()
+    finally:
+        demo_run.send_signal(signal.SIGINT)
+        returncode = demo_run.wait(timeout=60)
+    log += drain(lines)
+    output = "".join(log)
+    assert returncode == 0, output
+    steps = re.findall(r"^\$ python manage\.py (.*)$", output, re.M)
+    assert steps == [
+        "lambda_deploy --sandbox",
+        f"lambda_invoke --sandbox GET / -o {project / '.lambda' / 'demo-index.html'}",
+        "lambda_invoke --sandbox --manage check",
+        "lambda_serve --sandbox --port 0",
+        "lambda_deploy --sandbox-stop",
+    ]
+    assert "HTTP/1.1 200 OK" in output
+    assert "System check identified no issues (0 silenced)." in output
+    assert output.rstrip().endswith("Sandbox stopped.")
+    assert moto_processes(project) == []
