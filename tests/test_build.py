@@ -16,6 +16,7 @@ import stat
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -1122,6 +1123,21 @@ def test_bytecode_follows_pruning_and_shadowing(project: Path, lambda_setting: A
     assert set(purepkg) == {"purepkg/__init__.py", init_pyc}
     source = b"# the project's own purepkg\n"
     assert purepkg[init_pyc][8:16] == importlib.util.source_hash(source)
+
+
+def test_compiler_warnings_neither_show_nor_fail_the_module(
+    project: Path, lambda_setting: Any
+) -> None:
+    write(project, {"shop/odd.py": 'PATTERN = "\\d+"\nSAME = 1 is 1\n'})
+    lambda_setting(RUNTIME=HERE, COMPILE=True, REQUIREMENTS=None)
+    messages: list[str] = []
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = build_package(log=messages.append)
+
+    assert build.bytecode_name("shop/odd.py") in zip_names(result.zip_path)
+    assert not [message for message in messages if message.startswith("Warning")]
 
 
 def test_a_module_that_does_not_compile_ships_as_source_alone(
