@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # In the order the README shows them; a missing script (not written yet) is skipped.
-BENCHMARKS = ["adapters.py", "cold_start.py", "package.py"]
+BENCHMARKS = ["adapters.py", "cold_start.py", "package.py", "bytecode.py"]
 
 
 def main() -> int:

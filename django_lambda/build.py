@@ -8,17 +8,20 @@ import filecmp
 import fnmatch
 import functools
 import hashlib
+import importlib.util
 import json
 import os
+import py_compile
 import re
 import shutil
 import stat
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -59,17 +62,27 @@ MANIFEST_NAME = "staticfiles.json"
 STATIC_STORAGE = "django_lambda.storage.StaticStorage"
 # Why PRUNE_STATIC leaves a file out, in the build's report.
 STATIC_SOURCES = "apps' static/ directories"
+# Bytecode is compiled for the path the module has on Lambda, so the bytes do
+# not depend on where the build ran; with the source next to it, the import
+# system shows the real path anyway.
+TASK_ROOT = "/var/task"
+# Hash-based pycs that the import system loads without reading the source to
+# check it (the package is read-only on Lambda), whose bytes depend only on the
+# source: https://peps.python.org/pep-0552/
+_UNCHECKED_HASH_FLAGS = (1).to_bytes(4, "little")
 # Files that make a directory code rather than data.
 _PYTHON_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 
-# Left out of the project copy. A pattern without "/" matches a file or
-# directory name at any depth; one with "/" matches the path from the project
-# directory. A matching directory is left out with everything below it.
+# Never in the package, whatever INCLUDE says: secrets, and version control
+# (whose history keeps every secret ever committed). Patterns follow
+# DEFAULT_EXCLUDE's rules.
+NEVER_SHIP = (".env*", ".git", ".hg", ".svn")
+
+# Left out of the project copy, along with NEVER_SHIP, unless INCLUDE brings
+# them back. A pattern without "/" matches a file or directory name at any
+# depth; one with "/" matches the path from the project directory. A matching
+# directory is left out with everything below it.
 DEFAULT_EXCLUDE = (
-    # version control
-    ".git",
-    ".hg",
-    ".svn",
     # caches and compiled files
     "__pycache__",
     "*.pyc",
@@ -87,8 +100,7 @@ DEFAULT_EXCLUDE = (
     "venv",
     "node_modules",
     "*.egg-info",
-    # secrets, and the development database (startproject's db.sqlite3)
-    ".env*",
+    # the development database (startproject's db.sqlite3)
     "*.sqlite3",
     # tests
     "tests",
@@ -151,6 +163,7 @@ def build_package(
             f"Python runtime (python3.{OLDEST_PYTHON_MINOR} or later). Set it to one, "
             "for example 'python3.12'."
         )
+    compiles = _compiles(python, say)
     build_root = lambda_settings.build_dir.resolve()
     zip_path = Path(output).resolve() if output else build_root / "package.zip"
 
@@ -169,6 +182,7 @@ def build_package(
             python=python,
             say=say,
             reinstall=reinstall,
+            compiles=compiles,
         )
         cached = _read_deflated(cache_zip)
         # Pruned here, not at install time: the install stays whole, so
@@ -179,17 +193,28 @@ def build_package(
             del cached[name]
         files.update((name, installed / name) for name in cached)
 
-    project_files = _project_files(project_dir, skip=(build_root, zip_path), say=say)
-    shadowed = sorted({_top_level(name) for name in project_files if name in cached})
+    own = project_files(project_dir, skip=(build_root, zip_path), say=say)
+    shadowed = sorted({_top_level(name) for name in own if name in cached})
     if shadowed:
         say("The project's own copy wins over the installed one for: " + ", ".join(shadowed))
-    for name in project_files:
+    for name in own:
         cached.pop(name, None)
-    files.update(project_files)
+        if name.endswith(".py"):
+            # The installed module's bytecode would load instead of the project's source.
+            files.pop(bytecode_name(name), None)
+    files.update(own)
 
     if "django_lambda/__init__.py" not in files:
         say("Adding django_lambda from this installation (not in the project or requirements).")
-        files.update(_own_source())
+        files.update(own_source())
+    if compiles:
+        sources = sorted(name for name in files if name.endswith(".py") and name not in cached)
+        bytecode = _project_bytecode(files, sources, build_root / "bytecode", say=say)
+        for name in bytecode:
+            cached.pop(name, None)
+        files.update(bytecode)
+    for name in _orphan_bytecode(files):
+        del files[name]
     if "django/__init__.py" not in files:
         say(
             "Note: Django is not in the package; the function cannot start without it. "
@@ -235,6 +260,124 @@ def build_package(
     return result
 
 
+def _compiles(python: str, say: Callable[[str], None]) -> bool:
+    """Whether to ship bytecode: COMPILE is on and this interpreter is the runtime's Python."""
+    if not lambda_settings.COMPILE:
+        return False
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if here != python:
+        say(
+            f"Not compiling bytecode: this build runs on Python {here} and the function on "
+            f"Python {python}, and bytecode loads only on the Python that wrote it, so every "
+            f"cold start will compile the modules it imports. Run the deploy with Python "
+            f"{python} to ship bytecode (or set DJANGO_LAMBDA['COMPILE'] = False to say so)."
+        )
+        return False
+    return True
+
+
+def bytecode_name(name: str) -> str:
+    """Where the import system looks for the bytecode of the module ``name`` (posix, relative)."""
+    return importlib.util.cache_from_source(name)
+
+
+def _compile_module(source: Path, name: str, destination: Path) -> None:
+    """Compile ``source`` (the package's ``name``) to an unchecked-hash pyc at ``destination``.
+
+    Raises ``py_compile.PyCompileError`` when the source does not compile.
+    """
+    with warnings.catch_warnings():
+        # What the compiler warns about (invalid escapes, "is" with a literal)
+        # is the module's own business, and would fail it under -W error.
+        warnings.simplefilter("ignore")
+        py_compile.compile(
+            str(source),
+            cfile=str(destination),
+            dfile=f"{TASK_ROOT}/{name}",
+            doraise=True,
+            optimize=0,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+    destination.chmod(FILE_MODE)
+
+
+def _compile_tree(root: Path, say: Callable[[str], None]) -> None:
+    """Compile every module under ``root`` (the fresh requirements install) next to it."""
+    failed = []
+    for name, path in sorted(_walk(root)):
+        if name.endswith(".py"):
+            try:
+                _compile_module(path, name, root / bytecode_name(name))
+            except py_compile.PyCompileError:
+                failed.append(name)
+    _report_not_compiled(failed, "requirements", say)
+
+
+def _project_bytecode(
+    files: dict[str, Path], sources: list[str], cache: Path, *, say: Callable[[str], None]
+) -> dict[str, Path]:
+    """Bytecode for ``sources`` (names in ``files``), kept in ``cache`` between builds.
+
+    A cached pyc is reused while it was compiled from the same source bytes
+    (an unchecked-hash pyc holds the source's hash).
+    """
+    compiled: dict[str, Path] = {}
+    failed = []
+    for name in sources:
+        pyc = bytecode_name(name)
+        destination = cache / pyc
+        source = files[name].read_bytes()
+        expected = importlib.util.MAGIC_NUMBER + _UNCHECKED_HASH_FLAGS
+        expected += importlib.util.source_hash(source)
+        try:
+            with destination.open("rb") as cached:
+                fresh = cached.read(len(expected)) == expected
+        except OSError:
+            fresh = False
+        if not fresh:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                _compile_module(files[name], name, destination)
+            except py_compile.PyCompileError:
+                failed.append(name)
+                continue
+        compiled[pyc] = destination
+    if cache.is_dir():
+        for relative, path in list(_walk(cache)):
+            if relative not in compiled:
+                path.unlink()
+    _report_not_compiled(failed, "project", say)
+    return compiled
+
+
+def _report_not_compiled(failed: list[str], where: str, say: Callable[[str], None]) -> None:
+    if failed:
+        say(
+            f"Warning: shipping without bytecode {_count(failed, 'file')} of the {where} "
+            "that did not compile (importing such a file fails on Lambda too): "
+            + ", ".join(failed[:5])
+            + (", ..." if len(failed) > 5 else "")
+            + "."
+        )
+
+
+def _orphan_bytecode(names: Iterable[str]) -> list[str]:
+    """Bytecode in ``__pycache__`` directories whose source is not among ``names``.
+
+    The import system never reads it (after PRUNE, or with a project module
+    that shadows an installed one), so it has no place in the package.
+    """
+    names = set(names)
+    orphans = []
+    for name in sorted(names):
+        *directory, cache, filename = ["", *name.split("/")]
+        if cache == "__pycache__" and filename.endswith(".pyc"):
+            source = "/".join([*directory, filename.split(".", 1)[0] + ".py"]).lstrip("/")
+            if source not in names:
+                orphans.append(name)
+    return orphans
+
+
 def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], None]) -> set[str]:
     """The installed requirement files to leave out, as configured; says what and why."""
     static = lambda_settings.PRUNE_STATIC
@@ -247,7 +390,7 @@ def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], N
         say(
             "Left out of the requirements (never read at run time): "
             + ", ".join(
-                f"{reason} ({len(names)} file{'' if len(names) == 1 else 's'}, "
+                f"{reason} ({_count(names, 'file')}, "
                 f"{format_size(sum(entries[name].size for name in names))})"
                 for reason, names in groups.items()
                 if names
@@ -418,10 +561,12 @@ def _requirements_file(project_dir: Path, say: Callable[[str], None]) -> Path | 
     return None
 
 
-def _requirements_key(requirements: Path, *, platform: str, python: str) -> str:
+def _requirements_key(requirements: Path, *, platform: str, python: str, compiles: bool) -> str:
     """What the installed requirements depend on; equal keys mean the install can be reused."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([platform, python, "cp", _runtime_packages_left_out()]).encode())
+    digest.update(
+        json.dumps([platform, python, "cp", _runtime_packages_left_out(), compiles]).encode()
+    )
     seen: set[Path] = set()
     pending = [requirements]
     while pending:
@@ -459,17 +604,19 @@ def _install_requirements(
     python: str,
     say: Callable[[str], None],
     reinstall: bool,
+    compiles: bool,
 ) -> tuple[Path, Path, bool]:
     """Install the requirements (or reuse the last install) and return where they are.
 
     Returns the install directory, a zip of it whose entries are already
     deflated (so a warm build copies them instead of compressing them again),
-    and whether the install was reused.
+    and whether the install was reused. With ``compiles``, the install holds
+    each module's bytecode too, compiled once here.
     """
     installed = build_root / "requirements"
     cache_zip = build_root / "requirements.zip"
     stamp = build_root / "requirements.stamp"
-    key = _requirements_key(requirements, platform=platform, python=python)
+    key = _requirements_key(requirements, platform=platform, python=python, compiles=compiles)
     if (
         not reinstall
         and installed.is_dir()
@@ -496,8 +643,8 @@ def _install_requirements(
             "--implementation",
             "cp",
             "--only-binary=:all:",
-            # Bytecode would be for this interpreter, not the runtime's, and
-            # varies from build to build.
+            # pip's bytecode checks timestamps and names this machine's paths;
+            # _compile_tree writes bytecode that depends on the sources alone.
             "--no-compile",
             "--disable-pip-version-check",
             "--no-input",
@@ -522,6 +669,8 @@ def _install_requirements(
                 + ", ".join(removed)
                 + ". Set DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own."
             )
+    if compiles:
+        _compile_tree(fresh, say)
     # The stamp goes first and comes back last, so an interrupted build never
     # pairs a stamp with an install it does not describe.
     stamp.unlink(missing_ok=True)
@@ -708,10 +857,16 @@ def _walk(
                 yield prefix + name, path
 
 
-def _project_files(
+def project_files(
     project_dir: Path, *, skip: Iterable[Path], say: Callable[[str], None]
 ) -> dict[str, Path]:
-    patterns = (*DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
+    """The project's files that go into the package: {name in the zip: path}.
+
+    Everything under ``project_dir`` but ``NEVER_SHIP``, ``DEFAULT_EXCLUDE``,
+    ``EXCLUDE``, virtualenvs and ``skip``; then what ``INCLUDE`` brings back,
+    never ``NEVER_SHIP``; then the static manifest.
+    """
+    patterns = (*NEVER_SHIP, *DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
     files = dict(_walk(project_dir, patterns=patterns, skip=skip, skip_virtualenvs=True))
     for pattern in lambda_settings.INCLUDE:
         try:
@@ -724,12 +879,26 @@ def _project_files(
             ) from None
         if not matches:
             say(f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches nothing.")
+        refused = []
         for path in matches:
-            if path.is_dir():
-                for relative, inner in _walk(path):
-                    files[(path / relative).relative_to(project_dir).as_posix()] = inner
+            relative = path.relative_to(project_dir).as_posix()
+            if excluded(relative, NEVER_SHIP):
+                refused.append(relative)
+            elif path.is_dir():
+                for inner_relative, inner in _walk(path, patterns=NEVER_SHIP, skip=skip):
+                    files[f"{relative}/{inner_relative}"] = inner
             elif path.is_file():
-                files[path.relative_to(project_dir).as_posix()] = path
+                files[relative] = path
+        if refused:
+            say(
+                f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches "
+                f"{_count(refused, 'path')} left out all the same ("
+                + ", ".join(refused[:3])
+                + (", ..." if len(refused) > 3 else "")
+                + f"): secrets and version control ({', '.join(NEVER_SHIP)}) never ship, "
+                "whatever INCLUDE says. Give the function its secrets through "
+                "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
+            )
     # git ignores the manifest (it is build output), but the package needs it:
     # StaticStorage reads it from here instead of from S3 on a cold start.
     manifest = lambda_settings.manifest_dir.resolve() / MANIFEST_NAME
@@ -745,7 +914,12 @@ def _project_files(
     return files
 
 
-def _own_source() -> dict[str, Path]:
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def own_source() -> dict[str, Path]:
+    """This installation's ``django_lambda`` package: {name in the zip: path}."""
     import django_lambda
 
     source = Path(django_lambda.__file__).resolve().parent

@@ -75,7 +75,7 @@ def check_setting_shape(
     return errors
 
 
-# Building the package: E100-E119 (E109-E112 what PRUNE leaves out).
+# Building the package: E100-E119 (E109-E112 what PRUNE leaves out, E113 COMPILE).
 
 
 def check_package_settings(
@@ -166,6 +166,7 @@ def check_package_settings(
             )
         )
     errors.extend(_check_prune())
+    errors.extend(_check_compile())
     return errors
 
 
@@ -233,6 +234,21 @@ def _check_prune() -> list[CheckMessage]:
             )
         )
     return errors
+
+
+def _check_compile() -> list[CheckMessage]:
+    compile_ = lambda_settings.COMPILE
+    if isinstance(compile_, bool):
+        return []
+    return [
+        Error(
+            f"{SETTING_NAME}['COMPILE'] must be True or False, not {compile_!r}.",
+            hint="True (the default) ships each module's bytecode, so cold starts do not "
+            "compile them, when the deploy runs on the runtime's Python version; False ships "
+            "sources only.",
+            id="django_lambda.E113",
+        )
+    ]
 
 
 def _is_list_of_str(value: object) -> bool:

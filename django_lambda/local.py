@@ -609,6 +609,7 @@ class LocalFunction:
                     sys.executable,
                     "-I",
                     "-S",
+                    "-B",
                     "-u",
                     "-c",
                     _BOOTSTRAP,
@@ -1024,10 +1025,10 @@ def _newest_input() -> float:
 
     project_dir = lambda_settings.project_dir.resolve()
     # The build's own selection, so that what is checked is exactly what ships.
-    files = build._project_files(
+    files = build.project_files(
         project_dir, skip=(lambda_settings.build_dir.resolve(),), say=lambda message: None
     )
-    paths = {*files.values(), *build._own_source().values()}
+    paths = {*files.values(), *build.own_source().values()}
     # A deleted file leaves no mtime behind, but its directory's changes.
     paths |= {
         parent

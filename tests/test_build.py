@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import stat
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,7 +190,10 @@ def lambda_setting(project: Path) -> Iterator[Any]:
     def configure(**overrides: Any) -> None:
         if active:
             active.pop().disable()
-        value = {"PROJECT_DIR": str(project), "RUNTIME": "python3.12", **overrides}
+        # No bytecode unless a test asks: whether the build compiles depends
+        # on this interpreter's version (see the bytecode tests at the end).
+        value = {"PROJECT_DIR": str(project), "RUNTIME": "python3.12", "COMPILE": False}
+        value.update(overrides)
         override = override_settings(DJANGO_LAMBDA=value)
         override.enable()
         active.append(override)
@@ -1007,3 +1012,149 @@ def test_pruned_files_says_why_and_keeps_static_dirs_that_hold_code() -> None:
         "bin/tool": "/bin",
     }
     assert build.pruned_files(names, patterns=[], static=False) == {}
+
+
+# The runtime of this interpreter: the build compiles bytecode only for it (and
+# the tests install only purepkg: natpkg has wheels for python3.12 alone).
+HERE = f"python{sys.version_info.major}.{sys.version_info.minor}"
+ELSEWHERE = f"python{sys.version_info.major}.{sys.version_info.minor + 1}"
+
+
+def run_unpacked(zip_path: Path, into: Path, code: str) -> str:
+    """Unpack ``zip_path`` into ``into`` and run ``code`` there as the runtime does:
+    ``-I -S`` (nothing but the package on the path) and ``-B`` (/var/task is read-only)."""
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(into)
+    # Sources edited after the build: what runs tells which one was loaded.
+    write(into, {"shop/version.py": "BUILT = False\n", "purepkg/util.py": "X = 2\n"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-B",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(into)!r})\n{code}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(("compile_", "loaded"), [(True, "True 1\n"), (False, "False 2\n")])
+def test_bytecode_ships_for_every_module_and_is_what_loads(
+    project: Path, lambda_setting: Any, tmp_path: Path, compile_: bool, loaded: str
+) -> None:
+    write(project, {"shop/version.py": "BUILT = True\n", "requirements.txt": "purepkg\n"})
+    lambda_setting(RUNTIME=HERE, EXCLUDE_RUNTIME_PACKAGES=False, COMPILE=compile_)
+
+    result = build_package()
+
+    names = set(zip_names(result.zip_path))
+    sources = {name for name in names if name.endswith(".py")}
+    bytecode = {name for name in names if name.endswith(".pyc")}
+    assert {"shop/version.py", "purepkg/util.py", "django_lambda/handler.py"} <= sources
+    assert bytecode == ({build.bytecode_name(name) for name in sources} if compile_ else set())
+    code = "import shop.version, purepkg.util; print(shop.version.BUILT, purepkg.util.X)"
+    assert run_unpacked(result.zip_path, tmp_path / "task", code) == loaded
+
+
+def test_no_bytecode_for_another_python(project: Path, lambda_setting: Any) -> None:
+    lambda_setting(RUNTIME=ELSEWHERE, COMPILE=True)
+    messages: list[str] = []
+
+    result = build_package(log=messages.append)
+
+    assert not [name for name in zip_names(result.zip_path) if "__pycache__" in name]
+    here, there = HERE.removeprefix("python"), ELSEWHERE.removeprefix("python")
+    assert (
+        f"Not compiling bytecode: this build runs on Python {here} and the function on "
+        f"Python {there}, and bytecode loads only on the Python that wrote it, so every cold "
+        f"start will compile the modules it imports. Run the deploy with Python {there} to "
+        "ship bytecode (or set DJANGO_LAMBDA['COMPILE'] = False to say so)."
+    ) in messages
+
+
+def test_builds_with_bytecode_are_byte_identical_and_reuse_it(
+    project: Path, lambda_setting: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(project, {"requirements.txt": "purepkg\n"})
+    lambda_setting(RUNTIME=HERE, COMPILE=True)
+    first = build_package(output=tmp_path / "first.zip")
+    for path in project.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_900_000_000, 1_900_000_000))
+
+    def no_compile(*args: object) -> None:
+        raise AssertionError(f"compiled again: {args}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "_compile_module", no_compile)
+        warm = build_package(output=tmp_path / "warm.zip")
+    (project / "shop" / "models.py").write_text("# models, changed\n")
+    changed = build_package(output=tmp_path / "changed.zip")
+    (project / "shop" / "models.py").write_text("# models\n")
+    fresh = build_package(output=tmp_path / "fresh.zip", reinstall=True)
+
+    assert "purepkg/__pycache__/util." + sys.implementation.cache_tag + ".pyc" in zip_names(
+        first.zip_path
+    )
+    assert warm.zip_path.read_bytes() == first.zip_path.read_bytes()
+    assert changed.sha256 != first.sha256
+    assert fresh.zip_path.read_bytes() == first.zip_path.read_bytes()
+
+
+def test_bytecode_follows_pruning_and_shadowing(project: Path, lambda_setting: Any) -> None:
+    write(
+        project,
+        {"purepkg/__init__.py": "# the project's own purepkg\n", "requirements.txt": "purepkg\n"},
+    )
+    lambda_setting(RUNTIME=HERE, COMPILE=True, PRUNE=["purepkg/util.py"])
+
+    result = build_package()
+
+    with zipfile.ZipFile(result.zip_path) as archive:
+        purepkg = {
+            name: archive.read(name) for name in archive.namelist() if name.startswith("purepkg/")
+        }
+    init_pyc = build.bytecode_name("purepkg/__init__.py")
+    assert set(purepkg) == {"purepkg/__init__.py", init_pyc}
+    source = b"# the project's own purepkg\n"
+    assert purepkg[init_pyc][8:16] == importlib.util.source_hash(source)
+
+
+def test_compiler_warnings_neither_show_nor_fail_the_module(
+    project: Path, lambda_setting: Any
+) -> None:
+    write(project, {"shop/odd.py": 'PATTERN = "\\d+"\nSAME = 1 is 1\n'})
+    lambda_setting(RUNTIME=HERE, COMPILE=True, REQUIREMENTS=None)
+    messages: list[str] = []
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = build_package(log=messages.append)
+
+    assert build.bytecode_name("shop/odd.py") in zip_names(result.zip_path)
+    assert not [message for message in messages if message.startswith("Warning")]
+
+
+def test_a_module_that_does_not_compile_ships_as_source_alone(
+    project: Path, lambda_setting: Any
+) -> None:
+    write(project, {"purepkg/__init__.py": "def (\n", "requirements.txt": "purepkg\n"})
+    lambda_setting(RUNTIME=HERE, COMPILE=True)
+    messages: list[str] = []
+
+    result = build_package(log=messages.append)
+
+    names = zip_names(result.zip_path)
+    assert "purepkg/__init__.py" in names
+    # Not even the installed purepkg's: it would load instead of the project's module.
+    assert build.bytecode_name("purepkg/__init__.py") not in names
+    assert build.bytecode_name("purepkg/util.py") in names
+    assert (
+        "Warning: shipping without bytecode 1 file of the project that did not compile "
+        "(importing such a file fails on Lambda too): purepkg/__init__.py."
+    ) in messages

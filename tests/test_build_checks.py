@@ -161,6 +161,14 @@ def test_e110_prune_static_not_bool(prune_static: object) -> None:
     assert msg == f"DJANGO_LAMBDA['PRUNE_STATIC'] must be True or False, not {prune_static!r}."
 
 
+@pytest.mark.parametrize("compile_", ["yes", 1, None])
+def test_e113_compile_not_bool(compile_: object) -> None:
+    [(check_id, msg, hint)] = package_errors(COMPILE=compile_)
+    assert check_id == "django_lambda.E113"
+    assert msg == f"DJANGO_LAMBDA['COMPILE'] must be True or False, not {compile_!r}."
+    assert hint.startswith("True (the default) ships each module's bytecode")
+
+
 @pytest.mark.parametrize(
     ("pattern", "what"),
     [

@@ -46,16 +46,18 @@ POOL = {
 }
 
 
-def build(files: list[str], **setting: object) -> set[str]:
+def build(files: list[str], *, log: list[str] | None = None, **setting: object) -> set[str]:
     """Build a project holding ``files``; the zip's names outside django_lambda/."""
     with tempfile.TemporaryDirectory() as directory:
         project = Path(directory)
         for name in files:
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             (project / name).write_text(f"contents of {name}\n")
-        configured = {"PROJECT_DIR": str(project), "REQUIREMENTS": None, **setting}
+        # No bytecode: its names follow the sources' (tests/test_build.py checks them).
+        configured = {"PROJECT_DIR": str(project), "REQUIREMENTS": None, "COMPILE": False}
+        configured.update(setting)
         with override_settings(DJANGO_LAMBDA=configured):
-            result = build_package()
+            result = build_package(log=None if log is None else log.append)
         with zipfile.ZipFile(result.zip_path) as archive:
             names = {info.filename for info in archive.infolist() if not info.is_dir()}
     return {name for name in names if not name.startswith("django_lambda/")}
@@ -74,15 +76,36 @@ def test_default_rules_keep_secrets_and_version_control_out() -> None:
     assert "environment.py" in shipped
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build._project_files adds INCLUDE matches without the default exclusions, so "
-    "INCLUDE=['config'] or ['**/*'] ships config/.env and .git/ (secrets in the package)",
+@pytest.mark.parametrize(
+    "include", [["config"], ["config/**"], ["**/*"], ["config/.env", ".git"], [".git/*"]]
 )
-@pytest.mark.parametrize("include", [["config"], ["config/**"], ["**/*"]])
 def test_include_of_a_directory_brings_no_secrets_along(include: list[str]) -> None:
     shipped = build(
         ["config/.env", "config/settings.py", ".git/config", "data/a.csv"], INCLUDE=include
     )
     assert "config/settings.py" in shipped
     assert not {"config/.env", ".git/config"} & shipped
+
+
+def test_include_of_secrets_says_they_stay_out() -> None:
+    messages: list[str] = []
+
+    shipped = build(
+        ["config/.env", ".git/config", ".git/HEAD", "data/a.csv"],
+        log=messages,
+        INCLUDE=["config/.env*", "data", "**/*"],
+        EXCLUDE=["data"],
+    )
+
+    assert shipped == {"data/a.csv"}
+    refused = [message for message in messages if "never ship" in message]
+    assert refused == [
+        "Warning: DJANGO_LAMBDA['INCLUDE'] pattern 'config/.env*' matches 1 path left out "
+        "all the same (config/.env): secrets and version control (.env*, .git, .hg, .svn) "
+        "never ship, whatever INCLUDE says. Give the function its secrets through "
+        "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead.",
+        "Warning: DJANGO_LAMBDA['INCLUDE'] pattern '**/*' matches 4 paths left out all the "
+        "same (.git, .git/HEAD, .git/config, ...): secrets and version control (.env*, .git, "
+        ".hg, .svn) never ship, whatever INCLUDE says. Give the function its secrets through "
+        "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead.",
+    ]
