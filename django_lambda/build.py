@@ -10,6 +10,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import locale
 import os
 import py_compile
 import re
@@ -21,7 +22,7 @@ import sys
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence, Sized
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -29,6 +30,7 @@ from typing import BinaryIO
 
 from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.utils.module_loading import import_string
+from django.utils.translation import to_locale
 
 from django_lambda.conf import lambda_settings
 
@@ -62,6 +64,11 @@ MANIFEST_NAME = "staticfiles.json"
 STATIC_STORAGE = "django_lambda.storage.StaticStorage"
 # Why PRUNE_STATIC leaves a file out, in the build's report.
 STATIC_SOURCES = "apps' static/ directories"
+# Why PRUNE_LOCALES leaves a file out, in the build's report.
+UNUSED_TRANSLATIONS = "translations the site never reads (USE_I18N, LANGUAGES)"
+# A translation catalog in a requirement, and its locale: gettext, and Django
+# through it, looks for <localedir>/<locale>/LC_MESSAGES/<domain>.mo.
+_CATALOG = re.compile(r".+/locale/([^/]+)/LC_MESSAGES/[^/]+\.(?:mo|po)")
 # Bytecode is compiled for the path the module has on Lambda, so the bytes do
 # not depend on where the build ran; with the source next to it, the import
 # system shows the real path anyway.
@@ -382,8 +389,15 @@ def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], N
     """The installed requirement files to leave out, as configured; says what and why."""
     static = lambda_settings.PRUNE_STATIC
     patterns = lambda_settings.PRUNE
-    pruned = pruned_files(entries, patterns=patterns, static=static and uses_static_storage())
-    groups: dict[str, list[str]] = {reason: [] for reason in (*patterns, STATIC_SOURCES)}
+    pruned = pruned_files(
+        entries,
+        patterns=patterns,
+        static=static and uses_static_storage(),
+        locales=kept_locales(),
+    )
+    groups: dict[str, list[str]] = {
+        reason: [] for reason in (*patterns, STATIC_SOURCES, UNUSED_TRANSLATIONS)
+    }
     for name, reason in pruned.items():
         groups[reason].append(name)
     if pruned:
@@ -395,7 +409,8 @@ def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], N
                 for reason, names in groups.items()
                 if names
             )
-            + ". DJANGO_LAMBDA['PRUNE'] and ['PRUNE_STATIC'] choose what is left out."
+            + ". DJANGO_LAMBDA['PRUNE'], ['PRUNE_STATIC'] and ['PRUNE_LOCALES'] choose what "
+            "is left out."
         )
     if static and not groups[STATIC_SOURCES] and _app_static_dirs(entries):
         say(
@@ -405,9 +420,17 @@ def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], N
     return set(pruned)
 
 
-def pruned_files(names: Iterable[str], *, patterns: Sequence[str], static: bool) -> dict[str, str]:
-    """The files among ``names`` to leave out, each with why: the pattern it matched, or
-    ``STATIC_SOURCES`` (with ``static``) for a file in an app's ``static/`` directory.
+def pruned_files(
+    names: Iterable[str],
+    *,
+    patterns: Sequence[str],
+    static: bool,
+    locales: Collection[str] | None = None,
+) -> dict[str, str]:
+    """The files among ``names`` to leave out, each with why: the pattern it matched,
+    ``STATIC_SOURCES`` (with ``static``) for a file in an app's ``static/`` directory, or
+    ``UNUSED_TRANSLATIONS`` for a translation catalog whose locale is not in ``locales``
+    (None keeps every locale).
 
     ``names`` are posix paths inside the install directory; ``patterns``
     follow ``excluded()``'s rules, from the install directory.
@@ -420,7 +443,43 @@ def pruned_files(names: Iterable[str], *, patterns: Sequence[str], static: bool)
             pruned[name] = next(pattern for pattern in patterns if excluded(name, (pattern,)))
         elif static_dirs and _static_dir(name, static_dirs) is not None:
             pruned[name] = STATIC_SOURCES
+        elif (
+            locales is not None
+            and (catalog := _CATALOG.fullmatch(name))
+            and catalog[1] not in locales
+        ):
+            pruned[name] = UNUSED_TRANSLATIONS
     return pruned
+
+
+def kept_locales() -> frozenset[str] | None:
+    """The locale directories whose translations the site reads; None (PRUNE_LOCALES off)
+    keeps every one.
+
+    With USE_I18N off, django.utils.translation serves trans_null, which reads
+    no catalog at all. With it on, Django activates only the languages in
+    LANGUAGES (LocaleMiddleware, set_language) and falls back to LANGUAGE_CODE.
+    """
+    if not lambda_settings.PRUNE_LOCALES:
+        return None
+    if not settings.USE_I18N:
+        return frozenset()
+    languages = {code for code, _name in settings.LANGUAGES} | {settings.LANGUAGE_CODE}
+    return frozenset(name for language in languages for name in locale_names(language))
+
+
+def locale_names(language: str) -> set[str]:
+    """The locale directories gettext reads for the Django language code ``language``.
+
+    Django asks gettext for the locale ("pt-br" -> "pt_BR"), and gettext also
+    tries it as ``locale.normalize()`` spells it ("de" -> "de_DE"), and each
+    without its territory ("pt_BR" -> "pt"), which is how "de-at" falls back to
+    "de": https://docs.python.org/3/library/gettext.html#gettext.find
+    """
+    name = to_locale(language)
+    normalized = locale.normalize(name).partition(".")[0].partition("@")[0]
+    names = {name, normalized}
+    return names | {each.partition("_")[0] for each in names}
 
 
 def uses_static_storage() -> bool:

@@ -75,7 +75,8 @@ def check_setting_shape(
     return errors
 
 
-# Building the package: E100-E119 (E109-E112 what PRUNE leaves out, E113 COMPILE).
+# Building the package: E100-E119 (E109-E112 what PRUNE leaves out, E113 COMPILE,
+# E114 PRUNE_LOCALES).
 
 
 def check_package_settings(
@@ -231,6 +232,17 @@ def _check_prune() -> list[CheckMessage]:
                 "installed requirements when STORAGES['staticfiles'] is StaticStorage, which "
                 "has put them on S3; False ships them.",
                 id="django_lambda.E110",
+            )
+        )
+    prune_locales = lambda_settings.PRUNE_LOCALES
+    if not isinstance(prune_locales, bool):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['PRUNE_LOCALES'] must be True or False, not {prune_locales!r}.",
+                hint="True (the default) leaves out of the installed requirements the "
+                "translations into languages not in LANGUAGES (all of them when USE_I18N is "
+                "False); False ships every translation.",
+                id="django_lambda.E114",
             )
         )
     return errors

@@ -95,6 +95,7 @@ DEFAULTS: dict[str, Any] = {
     "RUNTIME_PACKAGES": DEFAULT_RUNTIME_PACKAGES,
     "PRUNE": DEFAULT_PRUNE,
     "PRUNE_STATIC": True,  # apps' static/ in the requirements, only with StaticStorage
+    "PRUNE_LOCALES": True,  # translations outside LANGUAGES (all of them without USE_I18N)
     "COMPILE": True,  # ship bytecode, when the build runs on the runtime's Python
     "S3_BUCKET": None,
 }

@@ -7,6 +7,7 @@ pip is pointed at them with its own PIP_NO_INDEX / PIP_FIND_LINKS variables.
 from __future__ import annotations
 
 import base64
+import gettext
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -22,7 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import django
 import pytest
+from django.conf import global_settings, settings
 from django.test import override_settings
 from django.utils import translation
 
@@ -849,7 +852,8 @@ def test_default_prune_with_static_storage(lambda_setting: Any) -> None:
         "*.pot (1 file, 0.0 MB), *.pyi (1 file, 0.0 MB), py.typed (1 file, 0.0 MB), "
         "*.c (1 file, 0.0 MB), *.pyx (1 file, 0.0 MB), *.pxd (1 file, 0.0 MB), "
         "/bin (1 file, 0.0 MB), apps' static/ directories (3 files, 0.0 MB). "
-        "DJANGO_LAMBDA['PRUNE'] and ['PRUNE_STATIC'] choose what is left out."
+        "DJANGO_LAMBDA['PRUNE'], ['PRUNE_STATIC'] and ['PRUNE_LOCALES'] choose what is "
+        "left out."
     ) in messages
     # The report counts what ships, not what was installed.
     with zipfile.ZipFile(result.zip_path) as archive:
@@ -1012,6 +1016,169 @@ def test_pruned_files_says_why_and_keeps_static_dirs_that_hold_code() -> None:
         "bin/tool": "/bin",
     }
     assert build.pruned_files(names, patterns=[], static=False) == {}
+
+
+# -- Translations the site never reads (PRUNE_LOCALES) ------------------------
+
+# A requirement translated into several languages, by locale directory.
+LANGKIT_LOCALES = ("de", "de_AT", "en", "fr", "fr_CA", "pt", "pt_BR", "zh_Hans")
+LANGKIT_CATALOGS = {
+    f"langkit/locale/{name}/LC_MESSAGES/{domain}.mo": "compiled"
+    for name in LANGKIT_LOCALES
+    for domain in ("django", "djangojs")
+}
+# Not translation catalogs: they stay whatever the languages.
+LANGKIT_OTHER = {
+    "langkit/__init__.py": "",
+    "langkit/locale/__init__.py": "",
+    "langkit/locale/fr/__init__.py": "",
+    "langkit/locale/fr/formats.py": "DATE_FORMAT = 'j F Y'\n",
+    "langkit/data/locale/fr/words.txt": "mot\n",
+    "langkit/locale/fr/LC_MESSAGES/README.txt": "about the catalogs\n",
+}
+# The project's own translations are never pruned.
+PROJECT_CATALOG = "shop/locale/fr/LC_MESSAGES/django.mo"
+
+
+@pytest.fixture
+def langkit(project: Path, tmp_path: Path, wheels: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The project requires langkit (see LANGKIT_*) and has a catalog of its own."""
+    directory = tmp_path / "langkit-wheels"
+    directory.mkdir()
+    make_wheel(directory, "langkit", files={**LANGKIT_CATALOGS, **LANGKIT_OTHER})
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheels} {directory}")
+    write(project, {"requirements.txt": "langkit\n", PROJECT_CATALOG: "compiled\n"})
+
+
+def langkit_names(zip_path: Path) -> set[str]:
+    return {
+        name
+        for name in zip_names(zip_path)
+        if name.startswith("langkit/") or name == PROJECT_CATALOG
+    }
+
+
+def catalogs(*locales: str) -> set[str]:
+    return {name for name in LANGKIT_CATALOGS if name.split("/")[2] in locales}
+
+
+GERMAN_AND_BRAZILIAN = [("de", "German"), ("pt-br", "Brazilian Portuguese")]
+
+
+@pytest.mark.usefixtures("langkit")
+def test_without_i18n_no_catalog_ships(lambda_setting: Any) -> None:
+    messages: list[str] = []
+    with override_settings(USE_I18N=False):
+        result = build_package(log=messages.append)
+
+    assert langkit_names(result.zip_path) == {*LANGKIT_OTHER, PROJECT_CATALOG}
+    assert (
+        "Left out of the requirements (never read at run time): translations the site never "
+        "reads (USE_I18N, LANGUAGES) (16 files, 0.0 MB). DJANGO_LAMBDA['PRUNE'], "
+        "['PRUNE_STATIC'] and ['PRUNE_LOCALES'] choose what is left out."
+    ) in messages
+
+
+@pytest.mark.usefixtures("langkit")
+def test_only_the_sites_languages_and_their_fallbacks_ship(
+    lambda_setting: Any, tmp_path: Path
+) -> None:
+    with override_settings(USE_I18N=True, LANGUAGES=GERMAN_AND_BRAZILIAN, LANGUAGE_CODE="de"):
+        german = build_package(output=tmp_path / "german.zip")
+    with override_settings(USE_I18N=True, LANGUAGES=GERMAN_AND_BRAZILIAN, LANGUAGE_CODE="fr-ca"):
+        canadian = build_package(output=tmp_path / "canadian.zip")
+
+    # de_AT is a variant the site does not offer; "pt-br" falls back to "pt".
+    assert langkit_names(german.zip_path) == {
+        *LANGKIT_OTHER,
+        PROJECT_CATALOG,
+        *catalogs("de", "pt", "pt_BR"),
+    }
+    # LANGUAGE_CODE is every language's fallback.
+    assert langkit_names(canadian.zip_path) == {
+        *LANGKIT_OTHER,
+        PROJECT_CATALOG,
+        *catalogs("de", "pt", "pt_BR", "fr", "fr_CA"),
+    }
+
+
+@pytest.mark.usefixtures("langkit")
+def test_django_default_languages_keep_every_language_django_offers(
+    lambda_setting: Any,
+) -> None:
+    with override_settings(USE_I18N=True):
+        assert settings.LANGUAGES == global_settings.LANGUAGES
+        kept = build.kept_locales()
+        result = build_package()
+
+    # Regional variants Django does not offer (it has no "de-at" or "fr-ca") go.
+    assert langkit_names(result.zip_path) == (
+        {*LANGKIT_CATALOGS, *LANGKIT_OTHER, PROJECT_CATALOG} - catalogs("de_AT", "fr_CA")
+    )
+    # Every language Django itself is translated into stays.
+    locale = Path(django.__file__).parent / "conf" / "locale"
+    offered = {path.parent.name for path in locale.glob("*/LC_MESSAGES")}
+    assert kept is not None and len(offered) > 90
+    assert offered <= kept
+
+
+@pytest.mark.usefixtures("langkit")
+def test_prune_locales_off_keeps_every_catalog(lambda_setting: Any) -> None:
+    lambda_setting(PRUNE_LOCALES=False)
+    with override_settings(USE_I18N=False):
+        result = build_package()
+    assert langkit_names(result.zip_path) == {*LANGKIT_CATALOGS, *LANGKIT_OTHER, PROJECT_CATALOG}
+
+
+@pytest.mark.usefixtures("langkit")
+def test_builds_pruned_to_the_sites_languages_are_byte_identical(
+    lambda_setting: Any, tmp_path: Path
+) -> None:
+    with override_settings(LANGUAGES=GERMAN_AND_BRAZILIAN):
+        first = build_package(output=tmp_path / "first.zip")
+        second = build_package(output=tmp_path / "second.zip", reinstall=True)
+    assert first.zip_path.read_bytes() == second.zip_path.read_bytes()
+    assert catalogs("de") <= langkit_names(first.zip_path)
+    assert not catalogs("fr") & langkit_names(first.zip_path)
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("de", {"de", "de_DE"}),
+        ("de-at", {"de_AT", "de"}),
+        ("pt-br", {"pt_BR", "pt"}),
+        ("zh-hans", {"zh_Hans", "zh"}),
+        ("sr-latn", {"sr_Latn", "sr"}),
+        ("en-us", {"en_US", "en"}),
+        ("es-419", {"es_419", "es"}),
+    ],
+)
+def test_locale_names_are_where_gettext_looks(language: str, names: set[str]) -> None:
+    assert build.locale_names(language) == names
+    # gettext itself agrees (its expansion also tries codeset spellings, which
+    # no package uses for a directory name).
+    assert names == {
+        expanded
+        for expanded in gettext._expand_lang(translation.to_locale(language))  # type: ignore[attr-defined]
+        if "." not in expanded
+    }
+
+
+def test_pruned_files_prunes_only_catalogs_of_other_locales() -> None:
+    names = [
+        "app/locale/fr/LC_MESSAGES/django.mo",
+        "app/locale/fr/LC_MESSAGES/django.po",
+        "app/locale/de/LC_MESSAGES/django.mo",
+        "app/locale/fr/formats.py",
+        "app/locale/fr/LC_MESSAGES/notes.txt",
+        "locale/fr/LC_MESSAGES/top.mo",
+    ]
+    assert build.pruned_files(names, patterns=["*.po"], static=False, locales={"de"}) == {
+        "app/locale/fr/LC_MESSAGES/django.mo": build.UNUSED_TRANSLATIONS,
+        "app/locale/fr/LC_MESSAGES/django.po": "*.po",
+    }
+    assert build.pruned_files(names, patterns=[], static=False, locales=None) == {}
 
 
 # The runtime of this interpreter: the build compiles bytecode only for it (and

@@ -161,6 +161,14 @@ def test_e110_prune_static_not_bool(prune_static: object) -> None:
     assert msg == f"DJANGO_LAMBDA['PRUNE_STATIC'] must be True or False, not {prune_static!r}."
 
 
+@pytest.mark.parametrize("prune_locales", ["no", 1, None])
+def test_e114_prune_locales_not_bool(prune_locales: object) -> None:
+    [(check_id, msg, hint)] = package_errors(PRUNE_LOCALES=prune_locales)
+    assert check_id == "django_lambda.E114"
+    assert msg == f"DJANGO_LAMBDA['PRUNE_LOCALES'] must be True or False, not {prune_locales!r}."
+    assert hint.startswith("True (the default) leaves out of the installed requirements")
+
+
 @pytest.mark.parametrize("compile_", ["yes", 1, None])
 def test_e113_compile_not_bool(compile_: object) -> None:
     [(check_id, msg, hint)] = package_errors(COMPILE=compile_)
