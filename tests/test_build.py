@@ -661,12 +661,19 @@ def test_the_package_serves_a_request_with_nothing_else_on_the_path(
     monkeypatch.setenv("PIP_FIND_LINKS", f"{wheels} {django_wheels}")
     package = tmp_path / "package"
     # With StaticStorage the admin's static files are on S3, not in the package.
-    with override_settings(STORAGES=STATIC_STORAGES):
+    # An English and French site: the other languages' translations stay out.
+    with override_settings(
+        STORAGES=STATIC_STORAGES, LANGUAGES=[("en", "English"), ("fr", "French")]
+    ):
         zip_path = build_package().zip_path
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(package)
     french = package / "django" / "conf" / "locale" / "fr" / "LC_MESSAGES"
     assert sorted(path.name for path in french.iterdir()) == ["django.mo"]
+    translated = {path.parent.name for path in package.rglob("LC_MESSAGES")}
+    assert translated == {"en", "fr"}
+    # Locale formats are code, read whatever the language.
+    assert (package / "django" / "conf" / "locale" / "de" / "formats.py").is_file()
     assert not list(package.rglob("*.po"))
     assert (package / "django" / "contrib" / "admin" / "templates").is_dir()
     assert not (package / "django" / "contrib" / "admin" / "static").exists()
