@@ -85,6 +85,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
+# The site is in English only: the package then leaves out Django's
+# translations into its ~100 other languages (DJANGO_LAMBDA["PRUNE_LOCALES"]).
+LANGUAGES = [("en", "English")]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # HTTPS. Function URLs and API Gateway accept only HTTPS, so there is no
