@@ -65,7 +65,7 @@ STATIC_STORAGE = "django_lambda.storage.StaticStorage"
 # Why PRUNE_STATIC leaves a file out, in the build's report.
 STATIC_SOURCES = "apps' static/ directories"
 # Why PRUNE_LOCALES leaves a file out, in the build's report.
-UNUSED_TRANSLATIONS = "translations the site never reads (USE_I18N, LANGUAGES)"
+UNUSED_TRANSLATIONS = "translations the site never reads"
 # A translation catalog in a requirement, and its locale: gettext, and Django
 # through it, looks for <localedir>/<locale>/LC_MESSAGES/<domain>.mo.
 _CATALOG = re.compile(r".+/locale/([^/]+)/LC_MESSAGES/[^/]+\.(?:mo|po)")

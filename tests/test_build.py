@@ -1081,7 +1081,7 @@ def test_without_i18n_no_catalog_ships(lambda_setting: Any) -> None:
     assert langkit_names(result.zip_path) == {*LANGKIT_OTHER, PROJECT_CATALOG}
     assert (
         "Left out of the requirements (never read at run time): translations the site never "
-        "reads (USE_I18N, LANGUAGES) (16 files, 0.0 MB). DJANGO_LAMBDA['PRUNE'], "
+        "reads (16 files, 0.0 MB). DJANGO_LAMBDA['PRUNE'], "
         "['PRUNE_STATIC'] and ['PRUNE_LOCALES'] choose what is left out."
     ) in messages
 
