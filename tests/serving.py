@@ -111,3 +111,19 @@ def fetch(
             return response.status, headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, {}, error.read()
+
+
+def sandbox_processes(project: Path) -> list[int]:
+    """The pids of moto servers running in ``project`` (Linux: read from /proc)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and b"moto.server" in (proc / "cmdline").read_bytes()
+                and (proc / "cwd").resolve() == project.resolve()
+            ):
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids

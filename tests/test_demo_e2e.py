@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from demo_site.stars import mars
+from tests.serving import sandbox_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
@@ -63,21 +64,6 @@ def manage(demo_project: Path, env: dict[str, str], *args: str) -> subprocess.Co
     )
 
 
-def moto_processes(project: Path) -> list[int]:
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if (
-                proc.name.isdigit()
-                and b"moto.server" in (proc / "cmdline").read_bytes()
-                and (proc / "cwd").resolve() == project.resolve()
-            ):
-                pids.append(int(proc.name))
-        except OSError:
-            continue
-    return pids
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     project = copy_project(tmp_path_factory.mktemp("demo"))
@@ -108,7 +94,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             assert serve.wait(timeout=60) == 0
         stopped = manage(project, env, "lambda_deploy", "--sandbox-stop")
         assert stopped.stdout == "Sandbox stopped.\n", stopped.stdout + stopped.stderr
-        assert moto_processes(project) == []
+        assert sandbox_processes(project) == []
         assert not (project / ".lambda" / "sandbox.json").exists()
 
 
@@ -291,4 +277,4 @@ def test_the_readme_demo_command(tmp_path: Path) -> None:
     assert "HTTP/1.1 200 OK" in output
     assert "System check identified no issues (0 silenced)." in output
     assert output.rstrip().endswith("Sandbox stopped.")
-    assert moto_processes(project) == []
+    assert sandbox_processes(project) == []

@@ -17,6 +17,7 @@ from django.test import override_settings
 
 from django_lambda import aws, sandbox
 from django_lambda.conf import lambda_settings
+from tests.serving import sandbox_processes
 
 
 @pytest.fixture(autouse=True)
@@ -34,22 +35,6 @@ def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     assert len(sandbox_processes(project)) == 1, "every test reused one sandbox"
     sandbox.stop(project)
     assert sandbox_processes(project) == []
-
-
-def sandbox_processes(project: Path) -> list[int]:
-    """The pids of moto servers running in ``project`` (Linux: read from /proc)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if (
-                proc.name.isdigit()
-                and b"moto.server" in (proc / "cmdline").read_bytes()
-                and (proc / "cwd").resolve() == project.resolve()
-            ):
-                pids.append(int(proc.name))
-        except OSError:
-            continue
-    return pids
 
 
 def alive(pid: int) -> bool:
