@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from argparse import ArgumentParser
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,36 @@ from django_lambda.conf import lambda_settings
 
 
 class SandboxCommandMixin(BaseCommand):
-    """The sandbox options and steps; a command lists it before ``BaseCommand``."""
+    """The sandbox options and steps; a command lists it before ``BaseCommand``.
+
+    The command implements ``run(**options)``, its work against AWS (or
+    locally), and ``run_in_sandbox(info, **options)``, the same work inside
+    the sandbox; ``check_sandbox_options`` refuses contradicting options
+    before anything starts.
+    """
+
+    # With --sandbox, for lambda_invoke and lambda_serve: the deployed
+    # function's configuration, which the local run then copies.
+    sandbox_options: dict[str, Any] | None = None
+
+    # Each command defines these with its own keyword-only options.
+    run: Callable[..., None]
+    run_in_sandbox: Callable[..., None]
+
+    def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
+        if sandbox_stop:
+            self.stop_sandbox()
+            return
+        self.check_sandbox_options(sandbox=sandbox, **options)
+        if not sandbox:
+            self.run(**options)
+            return
+        info = self.start_sandbox()
+        with self.sandbox_settings(info):
+            self.run_in_sandbox(info, **options)
+
+    def check_sandbox_options(self, *, sandbox: bool, **options: Any) -> None:
+        """Raise CommandError for options that contradict --sandbox, or need it."""
 
     def add_sandbox_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -72,13 +102,20 @@ class SandboxCommandMixin(BaseCommand):
         )
         return deployed
 
-    def sandbox_function_options(self, deployed: sandbox.DeployedPackage) -> dict[str, Any]:
+    def use_deployed_package(self, info: sandbox.SandboxInfo, qualifier: str | None) -> Path:
+        """The zip deployed to the sandbox, its configuration kept in ``sandbox_options``.
+
+        moto keeps functions but cannot run them (that needs Docker): the
+        deployed package runs here, under the Lambda runtime client.
+        """
         from django_lambda import local
 
+        deployed = self.deployed_package(info, qualifier)
         try:
-            return sandbox.local_function_options(deployed)
+            self.sandbox_options = sandbox.local_function_options(deployed)
         except local.LocalRunError as error:
             raise CommandError(str(error)) from None
+        return deployed.zip_path
 
     def sandbox_settings(self, info: sandbox.SandboxInfo) -> AbstractContextManager[None]:
         return sandbox.lambda_settings_for(info)

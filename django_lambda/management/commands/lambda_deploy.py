@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_lambda import aws, build, checks
 from django_lambda.conf import lambda_settings
 from django_lambda.management.sandbox import SandboxCommandMixin
+from django_lambda.sandbox import SandboxInfo
 
 PREVIOUS = "previous"
 
@@ -63,18 +64,10 @@ class Command(SandboxCommandMixin, BaseCommand):
         )
         self.add_sandbox_arguments(parser)
 
-    def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
-        if sandbox_stop:
-            self.stop_sandbox()
-            return
-        if not sandbox:
-            self.run(**options)
-            return
-        info = self.start_sandbox()
-        with self.sandbox_settings(info):
-            self.run(**options)
-            if self.built is not None and options["build_only"] is None:
-                self.keep_deployed_package(info, self.built.zip_path)
+    def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
+        self.run(**options)
+        if self.built is not None and options["build_only"] is None:
+            self.keep_deployed_package(info, self.built.zip_path)
 
     def run(
         self,

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
 from django_lambda.management.sandbox import SandboxCommandMixin
+from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
@@ -74,27 +75,15 @@ class Command(SandboxCommandMixin, BaseCommand):
         )
         self.add_sandbox_arguments(parser)
 
-    # With --sandbox: run the sandbox's deployed code, as it is configured there.
-    sandbox_options: dict[str, Any] | None = None
-
-    def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
-        if sandbox_stop:
-            self.stop_sandbox()
-            return
-        if not sandbox:
-            self.run(**options)
-            return
-        if options["run_local"] or options["package"]:
+    def check_sandbox_options(self, *, sandbox: bool, **options: Any) -> None:
+        if sandbox and (options["run_local"] or options["package"]):
             raise CommandError(
                 "--sandbox runs the code deployed to the sandbox: drop --local/--package."
             )
-        info = self.start_sandbox()
-        with self.sandbox_settings(info):
-            # moto keeps functions but cannot run them (that needs Docker):
-            # the deployed package runs here, under the Lambda runtime client.
-            deployed = self.deployed_package(info, options["alias"] or options["qualifier"])
-            self.sandbox_options = self.sandbox_function_options(deployed)
-            self.run(**{**options, "run_local": True, "package": deployed.zip_path})
+
+    def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
+        package = self.use_deployed_package(info, options["alias"] or options["qualifier"])
+        self.run(**{**options, "run_local": True, "package": package})
 
     def run(
         self,

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
 from django_lambda.management.sandbox import SandboxCommandMixin
+from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
@@ -47,27 +48,15 @@ class Command(SandboxCommandMixin, BaseCommand):
         )
         self.add_sandbox_arguments(parser)
 
-    # With --sandbox: run the sandbox's deployed code, as it is configured there.
-    sandbox_options: dict[str, Any] | None = None
-
-    def handle(
-        self, *, sandbox: bool, sandbox_stop: bool, alias: str | None, **options: Any
-    ) -> None:
-        if sandbox_stop:
-            self.stop_sandbox()
-            return
-        if not sandbox:
-            if alias:
-                raise CommandError("--alias picks what the sandbox serves: add --sandbox.")
-            self.run(**options)
-            return
-        if options["package"]:
+    def check_sandbox_options(self, *, sandbox: bool, **options: Any) -> None:
+        if not sandbox and options["alias"]:
+            raise CommandError("--alias picks what the sandbox serves: add --sandbox.")
+        if sandbox and options["package"]:
             raise CommandError("--sandbox serves the code deployed to the sandbox: drop --package.")
-        info = self.start_sandbox()
-        with self.sandbox_settings(info):
-            deployed = self.deployed_package(info, alias)
-            self.sandbox_options = self.sandbox_function_options(deployed)
-            self.run(**{**options, "package": deployed.zip_path})
+
+    def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
+        package = self.use_deployed_package(info, options["alias"])
+        self.run(**{**options, "package": package})
 
     def run(
         self,
