@@ -116,6 +116,18 @@ DEFAULT_EXCLUDE = (
     "conftest.py",
 )
 
+# How to write an INCLUDE pattern, for the build's errors and the system check.
+INCLUDE_HINT = (
+    "Write INCLUDE patterns relative to the project directory, without '..', such as "
+    "'data/*.csv', or copy the file into the project."
+)
+
+# Where the build's output can go, for the build's errors and the system check.
+BUILD_DIR_HINT = (
+    "Give BUILD_DIR a directory of its own, inside the project (the default, '.lambda', "
+    "which git should ignore) or outside it."
+)
+
 _NO_WHEEL = re.compile(r"No matching distribution found for (\S+)")
 _NESTED_REQUIREMENTS = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)[\s=]+(\S+)")
 
@@ -170,6 +182,9 @@ def build_package(
             f"Python runtime (python3.{OLDEST_PYTHON_MINOR} or later). Set it to one, "
             "for example 'python3.12'."
         )
+    problem = build_dir_problem()
+    if problem:
+        raise BuildError(f"{problem} {BUILD_DIR_HINT}")
     compiles = _compiles(python, say)
     build_root = lambda_settings.build_dir.resolve()
     zip_path = Path(output).resolve() if output else build_root / "package.zip"
@@ -265,6 +280,27 @@ def build_package(
         f"Largest: {format_largest(largest)}."
     )
     return result
+
+
+def build_dir_problem() -> str | None:
+    """What is wrong with BUILD_DIR as the place of the build's output, or None.
+
+    The build stages the package in, and deletes stale files from, its own
+    directories there, and zips the project without them: BUILD_DIR cannot
+    be the project directory, or a directory that holds it.
+    """
+    project_dir = lambda_settings.project_dir.resolve()
+    build_dir = lambda_settings.build_dir.resolve()
+    if not project_dir.is_relative_to(build_dir):
+        return None
+    if build_dir == project_dir:
+        where, why = "is", "the package would take in the build's output"
+    else:
+        where, why = "holds", "the build deletes stale files there, and could delete the project's"
+    return (
+        f"DJANGO_LAMBDA['BUILD_DIR'] is {lambda_settings.BUILD_DIR!r}, which {where} the "
+        f"project directory {project_dir}: {why}."
+    )
 
 
 def _compiles(python: str, say: Callable[[str], None]) -> bool:
@@ -923,11 +959,18 @@ def project_files(
 
     Everything under ``project_dir`` but ``NEVER_SHIP``, ``DEFAULT_EXCLUDE``,
     ``EXCLUDE``, virtualenvs and ``skip``; then what ``INCLUDE`` brings back,
-    never ``NEVER_SHIP``; then the static manifest.
+    never ``NEVER_SHIP`` or ``skip``; then the static manifest.
     """
+    skip = set(skip)
     patterns = (*NEVER_SHIP, *DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
     files = dict(_walk(project_dir, patterns=patterns, skip=skip, skip_virtualenvs=True))
     for pattern in lambda_settings.INCLUDE:
+        if Path(pattern).is_absolute() or not Path(pattern).parts:
+            what = "is absolute" if Path(pattern).is_absolute() else "names no file"
+            raise BuildError(
+                f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which {what}. "
+                f"{INCLUDE_HINT}"
+            )
         try:
             matches = sorted(project_dir.glob(pattern))
         except (ValueError, NotImplementedError) as error:
@@ -939,13 +982,17 @@ def project_files(
         if not matches:
             say(f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches nothing.")
         refused = []
-        for path in matches:
+        for match in matches:
+            path = _inside_project(pattern, match, project_dir)
+            if any(path == s or s in path.parents for s in skip):
+                continue  # the build's own output
             relative = path.relative_to(project_dir).as_posix()
             if excluded(relative, NEVER_SHIP):
                 refused.append(relative)
             elif path.is_dir():
+                prefix = "" if path == project_dir else relative + "/"
                 for inner_relative, inner in _walk(path, patterns=NEVER_SHIP, skip=skip):
-                    files[f"{relative}/{inner_relative}"] = inner
+                    files[prefix + inner_relative] = inner
             elif path.is_file():
                 files[relative] = path
         if refused:
@@ -971,6 +1018,23 @@ def project_files(
                 "DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] inside the project."
             )
     return files
+
+
+def _inside_project(pattern: str, path: Path, project_dir: Path) -> Path:
+    """``path``, which the INCLUDE ``pattern`` matched, without ``..``; it must be in the project.
+
+    Without ``..`` a match is inside the project, even through a link that
+    points elsewhere, as for the files the walk finds.
+    """
+    if os.pardir in path.parts:
+        # The file system reads "link/.." as the parent of the link's target.
+        path = path.resolve()
+    if not path.is_relative_to(project_dir):
+        raise BuildError(
+            f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which matches {path}, "
+            f"outside the project directory {project_dir}. {INCLUDE_HINT}"
+        )
+    return path
 
 
 def _count(items: Sized, noun: str) -> str:

@@ -749,11 +749,128 @@ def test_a_link_to_a_parent_directory_is_not_followed(project: Path, lambda_sett
     }
 
 
-def test_include_pattern_outside_the_project_is_an_error(lambda_setting: Any) -> None:
+INCLUDE_FIX = (
+    "Write INCLUDE patterns relative to the project directory, without '..', such as "
+    "'data/*.csv', or copy the file into the project."
+)
+
+
+def test_absolute_include_pattern_is_an_error(lambda_setting: Any) -> None:
     lambda_setting(REQUIREMENTS=None, INCLUDE=["/etc/passwd"])
 
-    with pytest.raises(BuildError, match=r"INCLUDE'\] has the pattern '/etc/passwd'"):
+    with pytest.raises(BuildError) as raised:
         build_package()
+
+    assert str(raised.value) == (
+        f"DJANGO_LAMBDA['INCLUDE'] has the pattern '/etc/passwd', which is absolute. {INCLUDE_FIX}"
+    )
+
+
+@pytest.mark.parametrize("pattern", ["", "."])
+def test_include_pattern_naming_no_file_is_an_error(lambda_setting: Any, pattern: str) -> None:
+    lambda_setting(REQUIREMENTS=None, INCLUDE=[pattern])
+
+    with pytest.raises(BuildError) as raised:
+        build_package()
+
+    assert str(raised.value) == (
+        f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which names no file. {INCLUDE_FIX}"
+    )
+
+
+def test_include_pattern_reaching_outside_the_project_is_an_error(
+    project: Path, lambda_setting: Any, tmp_path: Path
+) -> None:
+    write(tmp_path / "shared", {"prices.csv": "a,b\n"})
+    lambda_setting(REQUIREMENTS=None, INCLUDE=["../shared/*.csv"])
+
+    with pytest.raises(BuildError) as raised:
+        build_package()
+
+    assert str(raised.value) == (
+        "DJANGO_LAMBDA['INCLUDE'] has the pattern '../shared/*.csv', which matches "
+        f"{(tmp_path / 'shared' / 'prices.csv').resolve()}, outside the project directory "
+        f"{project.resolve()}. {INCLUDE_FIX}"
+    )
+
+
+def test_include_pattern_going_up_through_a_link_leaves_from_its_target(
+    project: Path, lambda_setting: Any, tmp_path: Path
+) -> None:
+    # "link/.." is the parent of the link's target, as the file system reads it.
+    write(tmp_path / "elsewhere", {"inner/x": "", "secret.csv": "a,b\n"})
+    (project / "link").symlink_to(tmp_path / "elsewhere" / "inner")
+    lambda_setting(REQUIREMENTS=None, INCLUDE=["link/../secret.csv"])
+
+    with pytest.raises(BuildError, match=r"which matches .*/elsewhere/secret.csv, outside the"):
+        build_package()
+
+
+def test_include_pattern_going_up_inside_the_project_ships_the_plain_name(
+    lambda_setting: Any,
+) -> None:
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"], INCLUDE=["docs/../data/*.csv"])
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert names == PROJECT_PACKAGED | own_source_names() | {"data/big.csv", "data/keep.csv"}
+
+
+def test_include_never_brings_in_the_builds_own_output(lambda_setting: Any) -> None:
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"], INCLUDE=[".lambda", ".lambda/*/*"])
+    build_package()  # the second build finds the first one's output in .lambda
+
+    names = set(zip_names(build_package().zip_path))
+
+    assert names == PROJECT_PACKAGED | own_source_names()
+
+
+@pytest.mark.parametrize(
+    ("build_dir", "exclude"),
+    [
+        ("build-output", []),  # left out as the build's own directory
+        ("out/lambda", ["out"]),  # inside an excluded directory
+        (".git/lambda", []),  # inside a directory that never ships
+        ("../elsewhere", []),  # outside the project
+    ],
+)
+def test_build_dir_anywhere_but_the_project_itself_builds_the_same_package(
+    project: Path, lambda_setting: Any, build_dir: str, exclude: list[str]
+) -> None:
+    # .lambda holds an old build's leftovers: an ordinary directory, with another BUILD_DIR.
+    exclude = ["docs", "*.csv", ".lambda", *exclude]
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=exclude, BUILD_DIR=build_dir)
+    first = build_package()
+
+    second = build_package()
+
+    assert second.zip_path == (project / build_dir / "package.zip").resolve()
+    assert set(zip_names(second.zip_path)) == PROJECT_PACKAGED | own_source_names()
+    assert second.sha256 == first.sha256
+
+
+@pytest.mark.parametrize(
+    ("build_dir", "where", "why"),
+    [
+        ("", "is", "the package would take in the build's output"),
+        (".", "is", "the package would take in the build's output"),
+        ("..", "holds", "the build deletes stale files there, and could delete the project's"),
+    ],
+)
+def test_build_dir_that_is_or_holds_the_project_is_an_error(
+    project: Path, lambda_setting: Any, build_dir: str, where: str, why: str
+) -> None:
+    lambda_setting(REQUIREMENTS=None, BUILD_DIR=build_dir)
+
+    with pytest.raises(BuildError) as raised:
+        build_package()
+
+    assert str(raised.value) == (
+        f"DJANGO_LAMBDA['BUILD_DIR'] is {build_dir!r}, which {where} the project directory "
+        f"{project.resolve()}: {why}. Give BUILD_DIR a directory of its own, inside the "
+        "project (the default, '.lambda', which git should ignore) or outside it."
+    )
+    assert not (project / build_dir / "package.zip").exists()
 
 
 def test_include_pattern_matching_nothing_is_reported(lambda_setting: Any) -> None:
