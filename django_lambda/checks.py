@@ -10,6 +10,7 @@ import difflib
 import os
 import re
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,7 +77,9 @@ def check_setting_shape(
 
 
 # Building the package: E100-E119 (E109-E112 what PRUNE leaves out, E113 COMPILE,
-# E114 PRUNE_LOCALES).
+# E114 PRUNE_LOCALES, E115 INCLUDE reaching outside the project, E116-E119
+# PROJECT_DIR and BUILD_DIR; E117, whether PROJECT_DIR exists, is checked by
+# lambda_deploy only, in check_deploy_settings).
 
 
 def check_package_settings(
@@ -84,7 +87,13 @@ def check_package_settings(
 ) -> list[CheckMessage]:
     # Imported here: checks.py loads at every start (AppConfig.ready), and the
     # build code (zipfile, tempfile, ...) has no business in a cold start.
-    from django_lambda.build import PLATFORMS, python_version
+    from django_lambda.build import (
+        BUILD_DIR_HINT,
+        INCLUDE_HINT,
+        PLATFORMS,
+        build_dir_problem,
+        python_version,
+    )
 
     user = lambda_settings.user_dict
     if not isinstance(user, dict):
@@ -125,6 +134,47 @@ def check_package_settings(
                     id=f"django_lambda.{check_id}",
                 )
             )
+    include = lambda_settings.INCLUDE
+    for pattern in include if _is_list_of_str(include) else []:
+        if PurePath(pattern).is_absolute() or os.pardir in PurePath(pattern).parts:
+            where = "is absolute" if PurePath(pattern).is_absolute() else "goes up with '..'"
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}['INCLUDE'] has the pattern {pattern!r}, which {where}: "
+                    "it can match files outside the project directory.",
+                    hint=INCLUDE_HINT,
+                    id="django_lambda.E115",
+                )
+            )
+    paths_ok = True
+    for key, check_id, hint in (
+        (
+            "PROJECT_DIR",
+            "E116",
+            "Give the directory that holds manage.py, such as BASE_DIR, or None (the "
+            "default) for settings.BASE_DIR.",
+        ),
+        (
+            "BUILD_DIR",
+            "E118",
+            "Give the directory for the build's output, relative to the project directory "
+            "or absolute, such as '.lambda' (the default).",
+        ),
+    ):
+        value = getattr(lambda_settings, key)
+        if not (isinstance(value, (str, os.PathLike)) or (key == "PROJECT_DIR" and value is None)):
+            paths_ok = False
+            errors.append(
+                Error(
+                    f"{SETTING_NAME}[{key!r}] must be a path (a str or os.PathLike), not "
+                    f"{type(value).__name__}: {value!r}.",
+                    hint=hint,
+                    id=f"django_lambda.{check_id}",
+                )
+            )
+    problem = build_dir_problem() if paths_ok else None
+    if problem:
+        errors.append(Error(problem, hint=BUILD_DIR_HINT, id="django_lambda.E119"))
     exclude_runtime = lambda_settings.EXCLUDE_RUNTIME_PACKAGES
     if not isinstance(exclude_runtime, bool):
         errors.append(
@@ -754,16 +804,43 @@ def check_deploy_settings(
     """
     if not isinstance(lambda_settings.user_dict, dict):
         return []
+    errors: list[CheckMessage] = []
     if lambda_settings.FUNCTION_NAME is None:
-        return [
+        errors.append(
             Error(
                 f"{SETTING_NAME}['FUNCTION_NAME'] is required to deploy.",
                 hint=f"Add 'FUNCTION_NAME': 'my-site' to {SETTING_NAME}; the function is "
                 "created with that name on the first deploy.",
                 id="django_lambda.E120",
             )
-        ]
-    return []
+        )
+    errors.extend(_check_project_dir_exists())
+    return errors
+
+
+def _check_project_dir_exists() -> list[CheckMessage]:
+    """E117: the directory the package is built from (on Lambda it is elsewhere: deploy only)."""
+    configured = lambda_settings.PROJECT_DIR
+    if configured:
+        if not isinstance(configured, (str, os.PathLike)):
+            return []  # E116
+        source = f"{SETTING_NAME}['PROJECT_DIR']"
+    elif getattr(settings, "BASE_DIR", None):
+        source = "settings.BASE_DIR"
+    else:
+        return []  # the current directory
+    project_dir = lambda_settings.project_dir
+    if project_dir.is_dir():
+        return []
+    what = "is not a directory" if project_dir.exists() else "does not exist"
+    return [
+        Error(
+            f"The project directory {project_dir} ({source}) {what}.",
+            hint=f"Set {SETTING_NAME}['PROJECT_DIR'] (or settings.BASE_DIR) to the directory "
+            "that holds manage.py: the package is built from it.",
+            id="django_lambda.E117",
+        )
+    ]
 
 
 def check_static_storage(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.checks import run_checks
+from django.core.management.base import CommandError
 from django.db import models
 from django.test import override_settings
 from django.test.utils import isolate_apps
@@ -16,11 +17,13 @@ from django_lambda.checks import (
     check_caches,
     check_databases,
     check_debug,
+    check_deploy_settings,
     check_media_storage,
     check_package_settings,
     check_sessions,
 )
 from django_lambda.conf import DEFAULT_PRUNE
+from tests.deploy_helpers import FakeBuild, deploy
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}
@@ -213,6 +216,154 @@ def test_e112_prune_leaves_out_translations_while_i18n_is_on() -> None:
     # A site that is not translated never reads them.
     with override_settings(USE_I18N=False):
         assert package_errors(PRUNE=["*.mo"]) == []
+
+
+INCLUDE_HINT = (
+    "Write INCLUDE patterns relative to the project directory, without '..', such as "
+    "'data/*.csv', or copy the file into the project."
+)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("/srv/shared/*.csv", "is absolute"),
+        ("../shared/*.csv", "goes up with '..'"),
+        ("data/../../shared.csv", "goes up with '..'"),
+    ],
+)
+def test_e115_include_pattern_outside_the_project(pattern: str, why: str) -> None:
+    [(check_id, msg, hint)] = package_errors(INCLUDE=["data/*.csv", pattern])
+    assert check_id == "django_lambda.E115"
+    assert msg == (
+        f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which {why}: it can match "
+        "files outside the project directory."
+    )
+    assert hint == INCLUDE_HINT
+
+
+def test_include_patterns_with_dots_in_names_pass(tmp_path: Path) -> None:
+    assert package_errors(PROJECT_DIR=str(tmp_path), INCLUDE=["..data/*", "a/...", ".env"]) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "check_id", "value", "hint_start"),
+    [
+        ("PROJECT_DIR", "E116", 42, "Give the directory that holds manage.py"),
+        ("PROJECT_DIR", "E116", b"/srv/site", "Give the directory that holds manage.py"),
+        ("PROJECT_DIR", "E116", ["/srv/site"], "Give the directory that holds manage.py"),
+        ("BUILD_DIR", "E118", None, "Give the directory for the build's output"),
+        ("BUILD_DIR", "E118", 3, "Give the directory for the build's output"),
+        ("BUILD_DIR", "E118", b".lambda", "Give the directory for the build's output"),
+    ],
+)
+def test_e116_e118_project_and_build_dir_not_a_path(
+    key: str, check_id: str, value: object, hint_start: str
+) -> None:
+    [(found_id, msg, hint)] = package_errors(**{key: value})
+    assert found_id == f"django_lambda.{check_id}"
+    assert msg == (
+        f"DJANGO_LAMBDA[{key!r}] must be a path (a str or os.PathLike), not "
+        f"{type(value).__name__}: {value!r}."
+    )
+    assert hint.startswith(hint_start)
+
+
+def test_project_and_build_dir_as_paths_pass(tmp_path: Path) -> None:
+    assert package_errors(PROJECT_DIR=tmp_path, BUILD_DIR=Path("out") / "lambda") == []
+    assert package_errors(PROJECT_DIR=tmp_path, BUILD_DIR=str(tmp_path.parent / "builds")) == []
+    assert package_errors(PROJECT_DIR=None, BUILD_DIR=".lambda") == []
+
+
+@pytest.mark.parametrize(
+    ("build_dir", "where", "why"),
+    [
+        ("", "is", "the package would take in the build's output"),
+        (".", "is", "the package would take in the build's output"),
+        ("site/..", "is", "the package would take in the build's output"),
+        ("..", "holds", "the build deletes stale files there, and could delete the project's"),
+    ],
+)
+def test_e119_build_dir_is_or_holds_the_project(
+    tmp_path: Path, build_dir: str, where: str, why: str
+) -> None:
+    [(check_id, msg, hint)] = package_errors(PROJECT_DIR=str(tmp_path), BUILD_DIR=build_dir)
+    assert check_id == "django_lambda.E119"
+    assert msg == (
+        f"DJANGO_LAMBDA['BUILD_DIR'] is {build_dir!r}, which {where} the project directory "
+        f"{tmp_path.resolve()}: {why}."
+    )
+    assert hint == (
+        "Give BUILD_DIR a directory of its own, inside the project (the default, '.lambda', "
+        "which git should ignore) or outside it."
+    )
+
+
+def test_e119_absolute_build_dir_that_is_the_project(tmp_path: Path) -> None:
+    [(check_id, msg, _)] = package_errors(PROJECT_DIR=str(tmp_path), BUILD_DIR=str(tmp_path))
+    assert check_id == "django_lambda.E119"
+    assert msg.startswith(f"DJANGO_LAMBDA['BUILD_DIR'] is {str(tmp_path)!r}, which is the project")
+
+
+def deploy_errors(**setting: Any) -> list[tuple[Any, ...]]:
+    with override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site", **setting}):
+        return [(m.id, m.msg, m.hint) for m in check_deploy_settings()]
+
+
+E117_HINT = (
+    "Set DJANGO_LAMBDA['PROJECT_DIR'] (or settings.BASE_DIR) to the directory that holds "
+    "manage.py: the package is built from it."
+)
+
+
+def test_e117_project_dir_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "site"
+    [(check_id, msg, hint)] = deploy_errors(PROJECT_DIR=str(missing))
+    assert check_id == "django_lambda.E117"
+    assert msg == (
+        f"The project directory {missing} (DJANGO_LAMBDA['PROJECT_DIR']) does not exist."
+    )
+    assert hint == E117_HINT
+
+
+def test_e117_project_dir_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "manage.py").write_text("")
+    [(check_id, msg, _)] = deploy_errors(PROJECT_DIR=tmp_path / "manage.py")
+    assert check_id == "django_lambda.E117"
+    assert msg == (
+        f"The project directory {tmp_path / 'manage.py'} (DJANGO_LAMBDA['PROJECT_DIR']) is not "
+        "a directory."
+    )
+
+
+def test_e117_base_dir_does_not_exist(tmp_path: Path) -> None:
+    with override_settings(BASE_DIR=tmp_path / "gone"):
+        [(check_id, msg, hint)] = deploy_errors()
+    assert check_id == "django_lambda.E117"
+    assert msg == f"The project directory {tmp_path / 'gone'} (settings.BASE_DIR) does not exist."
+    assert hint == E117_HINT
+
+
+def test_e117_is_checked_only_for_deploying(tmp_path: Path) -> None:
+    # On Lambda the project is in /var/task, not where PROJECT_DIR says: `check` stays clean.
+    setting = {"FUNCTION_NAME": "site", "PROJECT_DIR": str(tmp_path / "site")}
+    with override_settings(DJANGO_LAMBDA=setting):
+        assert package_errors(**setting) == []
+        assert [m.id for m in run_checks() if str(m.id).startswith("django_lambda.E")] == []
+    assert deploy_errors(PROJECT_DIR=str(tmp_path)) == []
+
+
+def test_e117_stops_lambda_deploy_before_building(
+    tmp_path: Path, fake_build: FakeBuild, role_arn: str
+) -> None:
+    missing = tmp_path / "site"
+    with (
+        override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site", "PROJECT_DIR": str(missing)}),
+        pytest.raises(CommandError) as raised,
+    ):
+        deploy("--skip-static")
+    assert f"django_lambda.E117: The project directory {missing} (" in str(raised.value)
+    assert fake_build.calls == []
 
 
 DEPLOY_CHECKS = (
