@@ -13,7 +13,7 @@ import binascii
 import io
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, cast
 from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
@@ -40,6 +40,7 @@ class HandlerSettings:
     __slots__ = (
         "base_path",
         "log_requests",
+        "servers",
         "text_cache",
         "text_exact",
         "text_major",
@@ -64,6 +65,9 @@ class HandlerSettings:
         self.text_suffix = frozenset(suffix)
         # An application answers with a handful of content types: remember them.
         self.text_cache: dict[str, bool] = {}
+        # Host header -> (SERVER_NAME, port or "", is an execute-api host); a
+        # site answers on a handful of hosts.
+        self.servers: dict[str, tuple[str, str, bool]] = {}
 
     def is_text(self, content_type: str) -> bool:
         """Whether a Content-Type travels as text: "type/*", "+suffix" or exact match."""
@@ -73,6 +77,18 @@ class HandlerSettings:
             if len(self.text_cache) < 100:
                 self.text_cache[content_type] = known
         return known
+
+    def server(self, host: str) -> tuple[str, str, bool]:
+        """The server name and port in a Host header, and whether it is API Gateway's own."""
+        name, port = host, ""
+        if ":" in host:
+            name, _, port = host.rpartition(":")
+            if "]" in port:  # an IPv6 address without a port
+                name, port = host, ""
+        server = (name, port, is_execute_api(name))
+        if len(self.servers) < 100:
+            self.servers[host] = server
+        return server
 
     def _match(self, content_type: str) -> bool:
         mime = content_type.partition(";")[0].strip().lower()
@@ -109,6 +125,35 @@ BASE_ENVIRON: Environ = {
     "wsgi.multiprocess": False,
     "wsgi.run_once": False,
 }
+
+
+class EmptyInput:
+    """``wsgi.input`` for a request without a body (most of them).
+
+    It reads nothing and keeps no state, not even a position, so one object
+    serves every request; a ``BytesIO`` per request costs more than the rest
+    of the environ's fixed keys together.
+    """
+
+    __slots__ = ()
+
+    def read(self, size: int | None = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return b""
+
+    def readlines(self, hint: int | None = -1) -> list[bytes]:
+        return []
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        pass
+
+
+EMPTY_INPUT = EmptyInput()
 
 
 def wsgi_str(text: str) -> str:
@@ -227,12 +272,38 @@ def reencode_query(params: Any) -> str:
 
 # Header name -> environ key (None: dropped), filled as names are seen.
 _HEADER_KEYS: dict[str, str | None] = {}
-# A request's header names, in order -> their environ keys; () when a name is
-# dropped or two names share a key. A client sends the same names request
-# after request, so this is usually a hit.
-_HEADER_LAYOUTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+# A request's header names, in order -> their environ keys and a template
+# environ holding those keys and every key finish_environ sets; None when a
+# name is dropped or two names share a key. A client sends the same names
+# request after request, so this is usually a hit.
+_HEADER_LAYOUTS: dict[tuple[str, ...], tuple[tuple[str, ...], Environ] | None] = {}
 # Clients choose names: keep both memos bounded.
 _MEMO_SIZE = 1000
+
+# The keys finish_environ always sets; a template holds them so that copying
+# it gives a dict already sized for the whole environ.
+_ALWAYS_SET = (
+    "REQUEST_METHOD",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+    "CONTENT_LENGTH",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "wsgi.url_scheme",
+    "wsgi.input",
+)
+
+
+def _template(keys: tuple[str, ...]) -> Environ:
+    # Placeholder values only: every one is overwritten before the environ is used.
+    template: Environ = dict.fromkeys(keys, "")
+    template.update(dict.fromkeys(_ALWAYS_SET, ""))
+    template.update(BASE_ENVIRON)
+    return template
+
+
+_EMPTY_TEMPLATE = _template(())
 
 
 def _environ_key(name: str) -> str | None:
@@ -249,45 +320,52 @@ def _environ_key(name: str) -> str | None:
     return key
 
 
-def _layout(names: tuple[str, ...]) -> tuple[str, ...]:
+def _layout(names: tuple[str, ...]) -> tuple[tuple[str, ...], Environ] | None:
     keys = tuple(
         _HEADER_KEYS[name] if name in _HEADER_KEYS else _environ_key(name) for name in names
     )
-    layout: tuple[str, ...] = ()
+    layout = None
     if None not in keys and len(set(keys)) == len(keys):
-        layout = cast("tuple[str, ...]", keys)
+        known = cast("tuple[str, ...]", keys)
+        layout = (known, _template(known))
     if len(_HEADER_LAYOUTS) < _MEMO_SIZE:
         _HEADER_LAYOUTS[names] = layout
     return layout
 
 
 def header_environ(headers: Any) -> Environ:
-    """A new environ holding the request headers as ``HTTP_*`` keys.
+    """A new environ holding the request headers as ``HTTP_*`` keys, to pass to ``finish_environ``.
 
     Names are case-insensitive and repeats join with "," ("; " for Cookie).
     A name containing "_" is dropped. Values may be strings or lists of
     strings (multi-value sources).
     """
     if not headers:
-        return {}
+        return _EMPTY_TEMPLATE.copy()
     if type(headers) is not dict:
         raise BadEvent(f"The event's headers must be an object, not {type(headers).__name__}.")
     names = tuple(headers)
-    keys = _HEADER_LAYOUTS.get(names)
-    if keys is None:
-        keys = _layout(names)
-    if keys:
+    layout = _HEADER_LAYOUTS.get(names)
+    if layout is None and names not in _HEADER_LAYOUTS:
+        layout = _layout(names)
+    if layout is not None:
         # The usual request: one ASCII string per name (or a list of one, from a
         # multi-value source). Checked and copied without a Python-level loop.
-        values = list(headers.values())
+        values: Any = headers.values()
         try:
-            if type(values[0]) is list and set(map(type, values)) == {list}:
+            if type(next(iter(values))) is list:
+                # A multi-value source: usable here only if every name has one value.
+                if set(map(type, values)) != {list}:
+                    raise TypeError
                 values = [value for (value,) in values]
-            if "".join(values).isascii():
-                return dict(zip(keys, values, strict=False))  # from one dict: same length
+            ascii = "".join(values).isascii()
         except (TypeError, ValueError):
-            pass  # a value that is no string, or a name with several values
-    environ: Environ = {}
+            ascii = False  # a value that is no string, or a name with several values
+        if ascii:
+            environ = layout[1].copy()
+            environ.update(zip(layout[0], values, strict=False))  # from one dict: same length
+            return environ
+    environ = _EMPTY_TEMPLATE.copy()
     add_headers(environ, headers)
     return environ
 
@@ -380,20 +458,23 @@ def finish_environ(
     stage: Any = None,
     stage_in_path: bool = False,
 ) -> Environ:
-    """Fill in everything that follows from the headers already in ``environ``.
+    """Fill in everything that follows from the headers in ``environ`` (from ``header_environ``).
 
     ``stage`` is the API Gateway stage: on an execute-api host it goes into
     SCRIPT_NAME (``stage_in_path`` says whether the source also left it in
     front of the path). On any other host the BASE_PATH setting plays the
     same part for custom domains.
     """
-    environ.update(BASE_ENVIRON)
-    environ["REQUEST_METHOD"] = (
-        method if type(method) is str else required_str(method, "HTTP method")
-    ).upper()
+    if type(method) is not str:
+        method = required_str(method, "HTTP method")
+    environ["REQUEST_METHOD"] = method.upper()
     environ["QUERY_STRING"] = query
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ["wsgi.input"] = io.BytesIO(body)
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input"] = io.BytesIO(body)
+    else:
+        environ["CONTENT_LENGTH"] = "0"
+        environ["wsgi.input"] = EMPTY_INPUT
 
     environ["wsgi.url_scheme"] = scheme = environ.get("HTTP_X_FORWARDED_PROTO", "https")
     host = environ.get("HTTP_HOST")
@@ -401,32 +482,29 @@ def finish_environ(
         # Tool-made events (console test button, SAM) often have no Host header.
         host = domain if type(domain) is str and domain else "localhost"
         environ["HTTP_HOST"] = host
-    name, port = host, ""
-    if ":" in host:
-        name, _, port = host.rpartition(":")
-        if "]" in port:  # an IPv6 address without a port
-            name, port = host, ""
-    environ["SERVER_NAME"] = name
+    settings = handler_settings()
+    server = settings.servers.get(host)
+    if server is None:
+        server = settings.server(host)
+    environ["SERVER_NAME"] = server[0]
     environ["SERVER_PORT"] = (
-        environ.get("HTTP_X_FORWARDED_PORT") or port or ("443" if scheme == "https" else "80")
+        environ.get("HTTP_X_FORWARDED_PORT") or server[1] or ("443" if scheme == "https" else "80")
     )
     if type(remote_addr) is str:
         environ["REMOTE_ADDR"] = remote_addr
 
     script_name = ""
-    if stage and stage != "$default" and type(stage) is str and is_execute_api(name):
+    if stage and server[2] and stage != "$default" and type(stage) is str:
         script_name = "/" + wsgi_str(stage)
         if stage_in_path:
             stripped = strip_prefix(path_info, script_name)
             if stripped is not None:
                 path_info = stripped
-    else:
-        base_path = handler_settings().base_path
-        if base_path:
-            script_name = base_path
-            stripped = strip_prefix(path_info, base_path)
-            if stripped is not None:
-                path_info = stripped
+    elif settings.base_path:
+        script_name = settings.base_path
+        stripped = strip_prefix(path_info, script_name)
+        if stripped is not None:
+            path_info = stripped
     environ["SCRIPT_NAME"] = script_name
     environ["PATH_INFO"] = path_info
     return environ
@@ -467,11 +545,15 @@ def result_body(response: Response, *, head: bool) -> tuple[str, bool]:
     content_type = ""
     for name, value in response.headers:
         lower = name.lower()
-        if lower == "content-encoding":
-            return base64.b64encode(body).decode("ascii"), True
         if lower == "content-type":
             content_type = value
-    if handler_settings().is_text(content_type):
+        elif lower == "content-encoding":
+            return base64.b64encode(body).decode("ascii"), True
+    settings = handler_settings()
+    text = settings.text_cache.get(content_type)
+    if text is None:
+        text = settings.is_text(content_type)
+    if text:
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
