@@ -86,42 +86,39 @@ def _serve_http(source: Any, event: dict[str, Any], context: Any) -> Result:
         return _reject(source, event, context, reason, exc_info=True)
     environ["lambda.event"] = event
     environ["lambda.context"] = context
-
     method = environ["REQUEST_METHOD"]
-    # Kept now: Django replaces PATH_INFO in the environ with its own str.
-    path = environ["SCRIPT_NAME"] + environ["PATH_INFO"]
-    try:
-        response = _call_application(environ)
-    except Exception:
-        logger.error(_log_line(method, path, context, None), exc_info=True)
-        raise
-    result: Result = source.to_result(event, response, head=method == "HEAD")
-    if len(result["body"]) > _MEASURE_ABOVE:
-        result = _limit_size(source, event, method, path, context, result)
+    # Kept now: Django replaces both in the environ with its own strs.
+    script_name = environ["SCRIPT_NAME"]
+    path_info = environ["PATH_INFO"]
 
-    if response.status >= 500:
-        logger.error(_log_line(method, path, context, response.status))
-    elif handler_settings().log_requests:
-        logger.info(_log_line(method, path, context, response.status))
-    return result
-
-
-def _call_application(environ: dict[str, Any]) -> Response:
     started: list[Any] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        started[:] = [status, headers]
-        return None
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        # A second call (with exc_info) replaces the first (PEP 3333).
+        started[:] = (status, headers)
 
-    iterable = application(environ, start_response)
     try:
-        body = b"".join(iterable)
-    finally:
-        # Fires request_finished, which returns database connections.
-        close = getattr(iterable, "close", None)
-        if close is not None:
-            close()
-    return Response(started[0], started[1], body)
+        iterable = application(environ, start_response)
+        try:
+            body = b"".join(iterable)
+        finally:
+            # Fires request_finished, which returns database connections.
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+    except Exception:
+        logger.error(_log_line(method, script_name + path_info, context, None), exc_info=True)
+        raise
+    response = Response(started[0], started[1], body)
+    result: Result = source.to_result(event, response, head=method == "HEAD")
+    if len(result["body"]) > _MEASURE_ABOVE:
+        result = _limit_size(source, event, method, script_name + path_info, context, result)
+
+    if response.status >= 500:
+        logger.error(_log_line(method, script_name + path_info, context, response.status))
+    elif handler_settings().log_requests:
+        logger.info(_log_line(method, script_name + path_info, context, response.status))
+    return result
 
 
 def _name(source: Any) -> str:

@@ -17,8 +17,29 @@ SOURCES: tuple[ModuleType, ...] = (function_url, apigw_v2, alb, lattice, apigw_v
 
 
 def source_for(event: Event) -> ModuleType | None:
-    """The module that serves ``event``, or None if it is no HTTP event."""
-    for source in SOURCES:
-        if source.detect(event):
-            return source
+    """The module that serves ``event``, or None if it is no HTTP event.
+
+    The same answer as asking each of ``SOURCES``' ``detect`` in turn, in
+    fewer steps: this runs on every request.
+    """
+    context = event.get("requestContext")
+    if event.get("version") == "2.0" and (
+        "rawPath" in event or (type(context) is dict and "http" in context)
+    ):
+        if type(context) is dict:
+            domain = context.get("domainName")
+            if type(domain) is str and ".lambda-url." in domain:
+                return function_url
+        return apigw_v2
+    if type(context) is dict:
+        if "elb" in context:
+            return alb
+        if "serviceNetworkArn" in context or "serviceArn" in context:
+            return lattice
+        if "httpMethod" in event or "path" in event:
+            return apigw_v1
+    elif "httpMethod" in event or ("path" in event and "requestContext" in event):
+        return apigw_v1
+    if "request_method" in event or "request_uri" in event:
+        return kong
     return None

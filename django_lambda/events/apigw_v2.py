@@ -37,13 +37,18 @@ def to_environ(event: common.Event, *, path_encoded: bool = False) -> common.Env
             f"The event's rawQueryString must be a string, not {type(query).__name__}."
         )
     path = event.get("rawPath")
+    if path_encoded:
+        path = common.decoded_path(path)
+    elif type(path) is not str or not path.isascii():
+        path = common.plain_path(path)
+    body = event.get("body")
     return common.finish_environ(
         environ,
         method=http.get("method"),
-        path_info=common.decoded_path(path) if path_encoded else common.plain_path(path),
+        path_info=path,
         # As sent, but as a WSGI str: a client may send UTF-8 unescaped (PEP 3333).
-        query=common.wsgi_str(query),
-        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
+        query=query if query.isascii() else common.wsgi_str(query),
+        body=b"" if body is None else common.body_bytes(body, event.get("isBase64Encoded")),
         domain=context.get("domainName"),
         remote_addr=http.get("sourceIp"),
         stage=context.get("stage"),
@@ -56,13 +61,14 @@ def to_result(event: common.Event, response: common.Response, *, head: bool) -> 
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in response.headers:
-        if name.lower() == "set-cookie":
-            # Django writes Set-Cookie values with a leading space.
-            cookies.append(value.strip())
-        elif name in headers:
-            headers[name] += "," + value.strip()
+        # Django writes Set-Cookie values with a leading space.
+        value = value.strip()
+        if name in headers:
+            headers[name] += "," + value
+        elif name.lower() == "set-cookie":
+            cookies.append(value)
         else:
-            headers[name] = value.strip()
+            headers[name] = value
     return {
         "statusCode": response.status,
         "headers": headers,
