@@ -26,6 +26,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from django_lambda.events import SOURCES, common, source_for
 from django_lambda.handler import UnknownEventError, lambda_handler
 from tests.factories import FACTORIES, make_event
 from tests.shapes import DELETE, FAMILIES, RESULT_KEYS, assert_valid_result, change, key_paths
@@ -272,3 +273,94 @@ def test_invalid_base64_body_is_a_400(source: str, garbage: str) -> None:
     assert_valid_result(FAMILIES[source], result)
     assert result["statusCode"] == 400
     assert "base64" in result["body"]
+
+
+# --- the hot path's shortcuts agree with the rules they shortcut ---------------------
+
+
+def _mutated(data: st.DataObject, event: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="changes")):
+        candidates = key_paths(event)
+        if not candidates:
+            break
+        # Top-level keys half the time: they are few, and they tell sources apart.
+        top = [key for key in candidates if len(key) == 1]
+        where = data.draw(st.sampled_from(top) | st.sampled_from(candidates), label="key")
+        change(event, where, data.draw(st.just(DELETE) | json_values, label="new value"))
+    return event
+
+
+@given(data=st.data(), source=st.sampled_from(sorted(FACTORIES)), headers=any_headers)
+def test_source_for_answers_as_the_detect_chain_does(
+    data: st.DataObject, source: str, headers: list[tuple[str, str]]
+) -> None:
+    event = _mutated(data, make_event(source, headers=headers))
+    expected = next((module for module in SOURCES if module.detect(event)), None)
+    assert source_for(event) is expected
+
+
+def _environ_or_error(module: Any, event: dict[str, Any]) -> Any:
+    try:
+        environ = module.to_environ(event)
+    except Exception as error:  # compared by type and message
+        return (type(error), str(error))
+    # One wsgi.input object is no other's equal: compare what it reads.
+    environ["wsgi.input"] = environ["wsgi.input"].read()
+    return environ
+
+
+@given(
+    data=st.data(),
+    source=st.sampled_from(sorted(FACTORIES)),
+    request=requests(methods=methods, paths=paths, pairs=st.just([]), headers=any_headers),
+    mutate=st.booleans(),
+)
+def test_header_fast_path_builds_the_environ_the_general_rules_do(
+    data: st.DataObject, source: str, request: Request, mutate: bool
+) -> None:
+    event = request.event(source)
+    if mutate:
+        event = _mutated(data, event)
+    module = source_for(event)
+    assume(module is not None)
+    fast = _environ_or_error(module, event)
+    with pytest.MonkeyPatch.context() as patch:
+        # No layout memo: every header goes through add_headers, one at a time.
+        patch.setattr(common, "_HEADER_LAYOUTS", {})
+        patch.setattr(common, "_layout", lambda names: None)
+        general = _environ_or_error(module, event)
+    assert fast == general
+
+
+LAMBDA_URL = "abc.lambda-url.eu-west-1.on.aws"
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"version": "2.0", "rawPath": "/"}, "apigw_v2"),
+        ({"version": "2.0", "rawPath": "/", "requestContext": "damaged"}, "apigw_v2"),
+        ({"version": "2.0", "requestContext": {"http": {}}}, "apigw_v2"),
+        (
+            {"version": "2.0", "requestContext": {"http": {}, "domainName": LAMBDA_URL}},
+            "function_url",
+        ),
+        ({"version": "2.0", "rawPath": "/", "requestContext": {"domainName": 7}}, "apigw_v2"),
+        ({"version": "1.0", "rawPath": "/", "requestContext": {"elb": {}}}, "alb"),
+        ({"version": "2.0", "requestContext": {"serviceNetworkArn": "arn"}}, "lattice"),
+        ({"requestContext": {"serviceArn": "arn"}, "httpMethod": "GET"}, "lattice"),
+        ({"requestContext": {}, "path": "/"}, "apigw_v1"),
+        ({"requestContext": None, "path": "/"}, "apigw_v1"),
+        ({"httpMethod": "GET"}, "apigw_v1"),
+        ({"path": "/"}, None),
+        ({"requestContext": {}}, None),
+        ({"requestContext": {}, "request_method": "GET"}, "kong"),
+        ({"request_uri": "/"}, "kong"),
+        ({}, None),
+    ],
+)
+def test_source_for_edges(event: dict[str, Any], expected: str | None) -> None:
+    chain = next((module for module in SOURCES if module.detect(event)), None)
+    found = source_for(event)
+    assert found is chain
+    assert (found.__name__.rpartition(".")[2] if found else None) == expected

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.management.base import BaseCommand
 from django.core.signals import request_started
 
+from django_lambda.events.common import EMPTY_INPUT
 from django_lambda.handler import UnknownEventError, lambda_handler, run_manage
 from tests.factories import make_v2_event
 
@@ -169,3 +170,27 @@ def test_unknown_event_names_its_keys(event: Any, keys: str) -> None:
     assert str(raised.value).startswith(
         f"django-lambda cannot serve this event; its top-level keys: {keys}. "
     )
+
+
+def test_a_request_without_a_body_reads_empty_from_the_shared_input() -> None:
+    seen: list[Any] = []
+
+    def view(request: Any) -> Any:
+        from django.http import HttpResponse
+
+        stream = request.META["wsgi.input"]
+        seen.append((stream, request.body, stream.read(), stream.readline(), list(stream)))
+        return HttpResponse("ok")
+
+    from django.test import override_settings
+    from django.urls import path
+
+    urlconf = ModuleType("empty_input_urls")
+    urlconf.urlpatterns = [path("", view)]  # type: ignore[attr-defined]
+    with override_settings(ROOT_URLCONF=urlconf):
+        for _ in range(2):
+            assert lambda_handler(make_v2_event(path="/"), CONTEXT)["statusCode"] == 200
+    assert seen == [(EMPTY_INPUT, b"", b"", b"", [])] * 2
+    assert EMPTY_INPUT.readlines() == []
+    EMPTY_INPUT.close()  # a no-op: the next request still reads
+    assert EMPTY_INPUT.read(10) == b""
