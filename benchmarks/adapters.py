@@ -146,7 +146,11 @@ def call_wsgi_directly() -> Callable[[], list[tuple[str, str]]]:
             body = b"".join(result)
         finally:
             result.close()
-        if [s for s, _ in started] != ["200 OK"] or events.EXPECTED_BODY.encode() not in body:
+        if (
+            len(started) != 1
+            or started[0][0] != "200 OK"
+            or events.EXPECTED_BODY.encode() not in body
+        ):
             raise AssertionError(f"the WSGI floor answered {started} {body[:200]!r}")
         return started[0][1]
 
