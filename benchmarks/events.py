@@ -16,7 +16,13 @@ from urllib.parse import quote, urlencode
 METHOD = "GET"
 PATH = "/stars/"
 QUERY = [("page", "2"), ("sort", "magnitude")]
-COOKIES = ["name=Ada", "csrftoken=Zm9vYmFyYmF6cXV4cXV1eGNvcmdl", "sessionid=k3l2j4h5g6f7d8s9a0"]
+# The csrftoken has the 32 characters of a secret Django issued: one it cannot
+# parse, a site with CsrfViewMiddleware replaces on every response.
+COOKIES = [
+    "name=Ada",
+    "csrftoken=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3Jh",
+    "sessionid=k3l2j4h5g6f7d8s9a0",
+]
 SOURCE_IP = "203.0.113.7"
 DOMAIN = "abc123def4.execute-api.eu-west-1.amazonaws.com"
 # What a current desktop browser sends for a top-level navigation, in the
