@@ -124,6 +124,10 @@ def child_env(directory: Path, settings_module: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        # For demo_site: the host serve_once asks for, and its page without the
+        # NASA fetch (no network here, and a fetch is no part of a cold start).
+        "DJANGO_ALLOWED_HOSTS": "site.example.com",
+        "STARS_APOD_URL": "",
     }
 
 
