@@ -1,11 +1,14 @@
 """Property-based fuzzing of every event source through ``lambda_handler``.
 
-Three properties, for every source in ``tests.factories.FACTORIES``:
+The properties, for every source in ``tests.factories.FACTORIES``:
 
 - a valid request's method, path, query and body reach the echo view unchanged;
 - an HTTP-shaped event with keys missing or of the wrong type never raises and
   always gets a response dict valid for its source (DESIGN.md's table), never a 5xx;
-- a header whose name contains ``_`` never reaches Django.
+- a header whose name contains ``_`` never reaches Django;
+- the handler's shortcuts agree with the rules they stand for: ``source_for``
+  with asking each source's ``detect`` in turn, and the header fast path with
+  ``add_headers`` applied one header at a time.
 
 The example budget comes from the Hypothesis profile in ``tests/conftest.py``:
 small by default, ``HYPOTHESIS_PROFILE=long`` for a long run.
@@ -167,6 +170,21 @@ def requests(
     )
 
 
+def mutate(data: st.DataObject, event: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Up to three keys of ``event`` deleted or given a value of any JSON type; the keys changed."""
+    changed = []
+    for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="changes")):
+        candidates = key_paths(event)
+        if not candidates:
+            break
+        # Top-level keys half the time: they are few, and the ones that matter most.
+        top = [key for key in candidates if len(key) == 1]
+        where = data.draw(st.sampled_from(top) | st.sampled_from(candidates), label="key")
+        change(event, where, data.draw(st.just(DELETE) | json_values, label="new value"))
+        changed.append(where)
+    return changed
+
+
 def is_base64(text: str) -> bool:
     try:
         base64.b64decode(text, validate=True)
@@ -237,16 +255,11 @@ def test_malformed_http_events_get_a_response_never_an_exception(
 ) -> None:
     event = request.event(source)
     family = FAMILIES[source]
-    touched_detection = False
-    for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="changes")):
-        candidates = key_paths(event)
-        if not candidates:
-            break
-        # Top-level keys half the time: they are few, and the ones that matter most.
-        top = [key for key in candidates if len(key) == 1]
-        where = data.draw(st.sampled_from(top) | st.sampled_from(candidates), label="key")
-        change(event, where, data.draw(st.just(DELETE) | json_values, label="new value"))
-        touched_detection |= any(where == key[: len(where)] for key in DETECTION_KEYS[family])
+    touched_detection = any(
+        where == key[: len(where)]
+        for where in mutate(data, event)
+        for key in DETECTION_KEYS[family]
+    )
 
     try:
         result = lambda_handler(event, CONTEXT)
@@ -278,23 +291,12 @@ def test_invalid_base64_body_is_a_400(source: str, garbage: str) -> None:
 # --- the hot path's shortcuts agree with the rules they shortcut ---------------------
 
 
-def _mutated(data: st.DataObject, event: dict[str, Any]) -> dict[str, Any]:
-    for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="changes")):
-        candidates = key_paths(event)
-        if not candidates:
-            break
-        # Top-level keys half the time: they are few, and they tell sources apart.
-        top = [key for key in candidates if len(key) == 1]
-        where = data.draw(st.sampled_from(top) | st.sampled_from(candidates), label="key")
-        change(event, where, data.draw(st.just(DELETE) | json_values, label="new value"))
-    return event
-
-
 @given(data=st.data(), source=st.sampled_from(sorted(FACTORIES)), headers=any_headers)
 def test_source_for_answers_as_the_detect_chain_does(
     data: st.DataObject, source: str, headers: list[tuple[str, str]]
 ) -> None:
-    event = _mutated(data, make_event(source, headers=headers))
+    event = make_event(source, headers=headers)
+    mutate(data, event)
     expected = next((module for module in SOURCES if module.detect(event)), None)
     assert source_for(event) is expected
 
@@ -313,14 +315,14 @@ def _environ_or_error(module: Any, event: dict[str, Any]) -> Any:
     data=st.data(),
     source=st.sampled_from(sorted(FACTORIES)),
     request=requests(methods=methods, paths=paths, pairs=st.just([]), headers=any_headers),
-    mutate=st.booleans(),
+    mutated=st.booleans(),
 )
 def test_header_fast_path_builds_the_environ_the_general_rules_do(
-    data: st.DataObject, source: str, request: Request, mutate: bool
+    data: st.DataObject, source: str, request: Request, mutated: bool
 ) -> None:
     event = request.event(source)
-    if mutate:
-        event = _mutated(data, event)
+    if mutated:
+        mutate(data, event)
     module = source_for(event)
     assume(module is not None)
     fast = _environ_or_error(module, event)
