@@ -90,6 +90,7 @@ def make_site(directory: Path, database: Path) -> Path:
         "# Django is copied into the project by the tests\n"
     )
     for module in (django, asgiref, sqlparse):
+        assert module.__file__ is not None, module
         source = Path(module.__file__).parent
         shutil.copytree(
             source, directory / source.name, ignore=shutil.ignore_patterns("__pycache__")

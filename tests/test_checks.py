@@ -7,10 +7,6 @@ from django_lambda.checks import check_setting_shape
 from django_lambda.conf import lambda_settings
 
 
-def ids(messages: list) -> list[str]:
-    return [m.id for m in messages]
-
-
 def test_no_setting_is_fine() -> None:
     with override_settings(DJANGO_LAMBDA=None):
         assert check_setting_shape() == []
@@ -33,7 +29,7 @@ def test_e001_unknown_key_without_close_match_lists_keys() -> None:
     with override_settings(DJANGO_LAMBDA={"ZZZ": 1}):
         [error] = check_setting_shape()
     assert error.id == "django_lambda.E001"
-    assert "FUNCTION_NAME" in error.hint
+    assert "FUNCTION_NAME" in str(error.hint)
 
 
 def test_e002_not_a_dict() -> None:

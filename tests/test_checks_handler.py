@@ -9,7 +9,7 @@ from django.test import override_settings
 from django_lambda.checks import check_handler_settings
 
 
-def run(**setting: object) -> list[tuple[str, str, str]]:
+def run(**setting: object) -> list[tuple[str | None, str, str | None]]:
     with override_settings(DJANGO_LAMBDA=setting):
         return [(e.id, e.msg, e.hint) for e in check_handler_settings() if isinstance(e, Error)]
 

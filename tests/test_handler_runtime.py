@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.test import override_settings
 
 from django_lambda import handler
@@ -65,14 +66,14 @@ def test_no_snapstart_hooks_without_the_module(monkeypatch: pytest.MonkeyPatch) 
 
 def test_hooks_close_every_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     closed: list[str] = []
-    monkeypatch.setattr(handler.connections, "close_all", lambda: closed.append("all"))
+    monkeypatch.setattr(connections, "close_all", lambda: closed.append("all"))
     handler.before_snapshot()
     handler.after_restore()
     assert closed == ["all", "all"]
 
 
 def test_after_restore_reseeds_random(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handler.connections, "close_all", lambda: None)
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     random.seed(1234)
     handler.after_restore()
     after_restore = random.random()

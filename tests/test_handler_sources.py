@@ -85,7 +85,7 @@ def shaped(
     status: int = 200,
     reason: str = "OK",
     headers: dict[str, str],
-    body: str = "",
+    body: Any = "",
     is_base64: bool = False,
 ) -> dict[str, Any]:
     """The result dict ``source`` expects, for headers that each occur once."""

@@ -54,7 +54,11 @@ def build(files: list[str], *, log: list[str] | None = None, **setting: object) 
             (project / name).parent.mkdir(parents=True, exist_ok=True)
             (project / name).write_text(f"contents of {name}\n")
         # No bytecode: its names follow the sources' (tests/test_build.py checks them).
-        configured = {"PROJECT_DIR": str(project), "REQUIREMENTS": None, "COMPILE": False}
+        configured: dict[str, object] = {
+            "PROJECT_DIR": str(project),
+            "REQUIREMENTS": None,
+            "COMPILE": False,
+        }
         configured.update(setting)
         with override_settings(DJANGO_LAMBDA=configured):
             result = build_package(log=None if log is None else log.append)
