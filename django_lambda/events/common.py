@@ -352,15 +352,16 @@ def header_environ(headers: Any) -> Environ:
         # The usual request: one ASCII string per name (or a list of one, from a
         # multi-value source). Checked and copied without a Python-level loop.
         values: Any = headers.values()
+        ascii = False
         try:
-            if type(next(iter(values))) is list:
+            if type(next(iter(values))) is not list:
+                ascii = "".join(values).isascii()
+            elif set(map(type, values)) == {list}:
                 # A multi-value source: usable here only if every name has one value.
-                if set(map(type, values)) != {list}:
-                    raise TypeError
                 values = [value for (value,) in values]
-            ascii = "".join(values).isascii()
+                ascii = "".join(values).isascii()
         except (TypeError, ValueError):
-            ascii = False  # a value that is no string, or a name with several values
+            pass  # a value that is no string, or a name with several values
         if ascii:
             environ = layout[1].copy()
             environ.update(zip(layout[0], values, strict=False))  # from one dict: same length
@@ -549,11 +550,7 @@ def result_body(response: Response, *, head: bool) -> tuple[str, bool]:
             content_type = value
         elif lower == "content-encoding":
             return base64.b64encode(body).decode("ascii"), True
-    settings = handler_settings()
-    text = settings.text_cache.get(content_type)
-    if text is None:
-        text = settings.is_text(content_type)
-    if text:
+    if handler_settings().is_text(content_type):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
