@@ -10,7 +10,7 @@ import difflib
 import os
 import re
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -396,7 +396,7 @@ def check_databases(
         name = str(config.get("NAME", ""))
         if engine.endswith((".sqlite3", ".spatialite")):
             in_memory = name in ("", ":memory:") or "mode=memory" in name
-            if not in_memory and not name.startswith("/tmp/"):
+            if not in_memory and not _in_lambda_tmp(name):
                 warnings.append(
                     CheckWarning(
                         f"The database {alias!r} is SQLite at {name}: on Lambda the package "
@@ -424,6 +424,19 @@ def check_databases(
                 )
             )
     return warnings
+
+
+def _in_lambda_tmp(path: str) -> bool:
+    """Whether ``path`` is in Lambda's writable /tmp.
+
+    A project checked out under this machine's /tmp is not: on Lambda it is
+    the read-only /var/task, so a file inside it is judged by where it ships.
+    """
+    absolute = PurePosixPath(os.path.abspath(path))
+    project_dir = lambda_settings.project_dir
+    if absolute.is_relative_to(project_dir) or absolute.is_relative_to(project_dir.resolve()):
+        return False
+    return absolute.is_relative_to("/tmp")
 
 
 def check_media_storage(

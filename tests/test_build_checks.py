@@ -446,6 +446,21 @@ def test_w104_sqlite_outside_tmp(tmp_path: Path) -> None:
     assert "Amazon RDS" in warning.hint
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_w104_sqlite_in_a_project_under_tmp(tmp_path: Path) -> None:
+    # A project checked out under this machine's /tmp ships to /var/task on
+    # Lambda: its database is read-only there, whatever its path says here.
+    project = Path("/tmp") / tmp_path.name
+    databases = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "db.sqlite3")},
+        "scratch": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/scratch.sqlite3"},
+    }
+    with override_settings(DATABASES=databases, BASE_DIR=project):
+        warning = only(check_databases())
+    assert warning.id == "django_lambda.W104"
+    assert warning.msg.startswith(f"The database 'default' is SQLite at {project}/db.sqlite3:")
+
+
 def test_w105_media_on_the_local_file_system() -> None:
     with override_settings(STORAGES=FS_STORAGES, MEDIA_ROOT="/srv/media"):
         warning = only(check_media_storage())
