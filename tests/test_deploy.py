@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import time
 import zipfile
@@ -168,8 +169,11 @@ def test_rollback_moves_alias_to_previous_then_to_given(
 
     assert alias_version() == "2"
     assert "Rolled back 'site': 'live' moved from version 3 to 2." in output
-    assert deploy("--rollback", "3").count("moved from version 2 to 3") == 1
+    forward = deploy("--rollback", "3")
+    assert "Rolled forward 'site': 'live' moved forward from version 2 to 3, a later " in forward
+    assert "Rolled back" not in forward
     assert alias_version() == "3"
+    assert "'live' of 'site' was already on version 3: nothing moved." in deploy("--rollback", "3")
     assert published() == ["1", "2", "3"]
     assert len(fake_build.calls) == builds_before
 
@@ -379,10 +383,39 @@ def test_large_package_goes_through_s3_with_progress(
         result.zip_path.read_bytes()
     )
     assert f"Uploading 0.0 MB to s3://site-deploys/{key}." in output
-    assert "100%" in output
+    # Not a terminal: plain lines, no bar redrawn with carriage returns.
+    assert "\r" not in output
+    assert "      Uploaded 0.0 MB of 0.0 MB (100%).\n" in output
     config = lambda_client().get_function_configuration(FunctionName="site")
     assert config["CodeSha256"] == result.sha256
     assert alias_version() == "1"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_upload_progress_is_a_bar_on_a_terminal_only(terminal: bool) -> None:
+    from django_lambda.management.commands.lambda_deploy import Command
+
+    out = Terminal() if terminal else io.StringIO()
+    command = Command(stdout=out)
+    command.verbosity = 1
+    total = 8 * 1024 * 1024
+    for sent in range(0, total + 1, total // 16):
+        command.progress(sent, total)
+
+    lines = out.getvalue()
+    if terminal:
+        assert lines.count("\r") == 17
+        assert lines.endswith("\r      [" + "#" * 30 + "] 100%\n")
+    else:
+        assert lines.splitlines() == [
+            f"      Uploaded {size} of 8.0 MB ({percent}%)."
+            for size, percent in (("2.0 MB", 25), ("4.0 MB", 50), ("6.0 MB", 75), ("8.0 MB", 100))
+        ]
 
 
 def test_large_package_without_bucket_names_fix_and_largest(

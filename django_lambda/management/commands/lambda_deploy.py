@@ -30,6 +30,8 @@ class Command(SandboxCommandMixin, BaseCommand):
     requires_system_checks = ()
     # The package this run built, if it built one.
     built: build.BuildResult | None = None
+    # The last quarter of an upload reported as a plain line (not on a terminal).
+    reported_quarter = 0
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -63,6 +65,18 @@ class Command(SandboxCommandMixin, BaseCommand):
             ),
         )
         self.add_sandbox_arguments(parser)
+
+    def start_sandbox(self) -> SandboxInfo:
+        info = super().start_sandbox()
+        role = lambda_settings.ROLE_ARN
+        if role and role != info.role_arn:
+            self.stderr.write(
+                f"Sandbox: the function runs as the sandbox's own role {info.role_arn}, not "
+                f"as DJANGO_LAMBDA['ROLE_ARN'] ({role}), a role of an AWS account the sandbox "
+                "does not have.",
+                style_func=self.style.NOTICE,
+            )
+        return info
 
     def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
         self.run(**options)
@@ -103,14 +117,25 @@ class Command(SandboxCommandMixin, BaseCommand):
         self.log(f"      {message}")
 
     def progress(self, sent: int, total: int) -> None:
+        """The upload's progress: a bar redrawn in place on a terminal; elsewhere (a pipe,
+        a CI log) a plain line at each quarter, as a log keeps every write."""
         if self.verbosity < 1:
             return
-        width = 30
-        filled = width * sent // total if total else width
-        bar = "#" * filled + "-" * (width - filled)
         percent = 100 * sent // total if total else 100
-        self.stdout.write(f"\r      [{bar}] {percent:3d}%", ending="\n" if sent >= total else "")
-        self.stdout.flush()
+        if self.stdout.isatty():
+            width = 30
+            filled = width * sent // total if total else width
+            bar = "#" * filled + "-" * (width - filled)
+            ending = "\n" if sent >= total else ""
+            self.stdout.write(f"\r      [{bar}] {percent:3d}%", ending=ending)
+            self.stdout.flush()
+            return
+        quarter = percent // 25
+        if quarter > self.reported_quarter:
+            self.reported_quarter = quarter
+            self.detail(
+                f"Uploaded {build.format_size(sent)} of {build.format_size(total)} ({percent}%)."
+            )
 
     @contextmanager
     def step(self, number: int, name: str) -> Iterator[None]:
@@ -261,11 +286,17 @@ class Command(SandboxCommandMixin, BaseCommand):
                 return
             old, new = self.deployer.rollback(version)
             url = self.deployer.expose(create=False)
-        self.log(
-            self.style.SUCCESS(
-                f"Rolled back {self.deployer.function_name!r}: {self.deployer.alias!r} moved "
-                f"from version {old} to {new}."
+        name, alias = self.deployer.function_name, self.deployer.alias
+        if int(new) < int(old):
+            done = f"Rolled back {name!r}: {alias!r} moved from version {old} to {new}."
+        elif int(new) > int(old):
+            # --rollback VERSION can name a later version than the alias is on.
+            done = (
+                f"Rolled forward {name!r}: {alias!r} moved forward from version {old} to "
+                f"{new}, a later version than it was on."
             )
-        )
+        else:
+            done = f"{alias!r} of {name!r} was already on version {new}: nothing moved."
+        self.log(self.style.SUCCESS(done))
         if url:
             self.log(f"URL: {url}")
