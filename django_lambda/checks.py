@@ -90,7 +90,7 @@ def check_package_settings(
     from django_lambda.build import (
         BUILD_DIR_HINT,
         INCLUDE_HINT,
-        PLATFORMS,
+        MACHINES,
         build_dir_problem,
         python_version,
     )
@@ -198,7 +198,7 @@ def check_package_settings(
             )
         )
     architecture = lambda_settings.ARCHITECTURE
-    if not isinstance(architecture, str) or architecture not in PLATFORMS:
+    if not isinstance(architecture, str) or architecture not in MACHINES:
         errors.append(
             Error(
                 f"{SETTING_NAME}['ARCHITECTURE'] is {architecture!r}.",

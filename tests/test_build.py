@@ -252,7 +252,8 @@ def test_installs_requirements_for_the_platform_without_runtime_packages(
     staged = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
     assert staged == set(names)
     assert messages[:3] == [
-        "Installing requirements.txt for manylinux2014_aarch64, Python 3.12.",
+        "Installing requirements.txt for manylinux_2_34_aarch64 or older (glibc 2.34), "
+        "Python 3.12.",
         "Successfully installed boto3-1.0 natpkg-1.0 purepkg-1.0 python-dateutil-1.0 six-1.0",
         "Left out (the Lambda runtime provides them): boto3, python-dateutil, six. Set "
         "DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own.",
@@ -286,9 +287,12 @@ def test_missing_wheel_names_the_package_and_the_fix(lambda_setting: Any) -> Non
     message = str(raised.value)
     assert message.startswith(
         "No wheel of 'natpkg' (from requirements.txt) for Lambda's platform "
-        "manylinux2014_x86_64, CPython 3.11."
+        "manylinux_2_26_x86_64 or older, CPython 3.11."
     )
-    assert "Fix: pin a version of natpkg that publishes a manylinux2014_x86_64" in message
+    assert (
+        "Fix: pin a version of natpkg that publishes a wheel for manylinux_2_26_x86_64 or older "
+        "(or a pure-Python py3-none-any one) for Python 3.11" in message
+    )
     assert "PIP_FIND_LINKS=<dir>" in message
 
 
@@ -441,10 +445,34 @@ def test_warm_rebuild_reuses_the_installed_requirements(
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize(
+    ("architecture", "runtime", "platforms"),
+    [
+        # python3.12 and later: Amazon Linux 2023, glibc 2.34.
+        (
+            "arm64",
+            "python3.13",
+            [f"manylinux_2_{minor}_aarch64" for minor in range(34, 16, -1)]
+            + ["manylinux2014_aarch64"],
+        ),
+        # python3.10 and 3.11: Amazon Linux 2, glibc 2.26.
+        (
+            "x86_64",
+            "python3.11",
+            [f"manylinux_2_{minor}_x86_64" for minor in range(26, 16, -1)]
+            + ["manylinux2014_x86_64"],
+        ),
+    ],
+)
 def test_pip_gets_the_target_platform_and_python(
-    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    lambda_setting: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    architecture: str,
+    runtime: str,
+    platforms: list[str],
 ) -> None:
-    lambda_setting(ARCHITECTURE="arm64", RUNTIME="python3.13")
+    lambda_setting(ARCHITECTURE=architecture, RUNTIME=runtime)
     calls: list[list[str]] = []
 
     def fake_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -461,10 +489,9 @@ def test_pip_gets_the_target_platform_and_python(
         "install",
         "--target",
         target,
-        "--platform",
-        "manylinux2014_aarch64",
+        *(argument for platform in platforms for argument in ("--platform", platform)),
         "--python-version",
-        "3.13",
+        runtime.removeprefix("python"),
         "--implementation",
         "cp",
         "--only-binary=:all:",
@@ -474,6 +501,34 @@ def test_pip_gets_the_target_platform_and_python(
         "-r",
         str(project / "requirements.txt"),
     ]
+
+
+@pytest.mark.parametrize(("runtime", "installs"), [("python3.12", True), ("python3.11", False)])
+def test_wheels_for_the_runtimes_glibc_install(
+    project: Path,
+    lambda_setting: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    runtime: str,
+    installs: bool,
+) -> None:
+    # Only manylinux_2_28 wheels, as current Pillow publishes: they load on
+    # Amazon Linux 2023 (glibc 2.34), not on Amazon Linux 2 (glibc 2.26).
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    make_wheel(
+        tmp_path,
+        "newpkg",
+        tag="py3-none-manylinux_2_28_x86_64",
+        files={"newpkg/__init__.py": "GLIBC = '2.28'\n"},
+    )
+    (project / "requirements.txt").write_text("newpkg\n")
+    lambda_setting(RUNTIME=runtime)
+
+    if installs:
+        assert "newpkg/__init__.py" in zip_names(build_package().zip_path)
+    else:
+        with pytest.raises(BuildError, match=r"No wheel of 'newpkg' .* manylinux_2_26_x86_64"):
+            build_package()
 
 
 def test_over_the_unzipped_limit_is_refused_with_the_largest_packages(
