@@ -63,6 +63,10 @@ ZIP_COMPRESSLEVEL = 6
 FILE_MODE = 0o644
 EXECUTABLE_MODE = 0o755
 
+# The comment of every zip the build writes: how a later build recognizes its
+# own output in the project (`--build-only out.zip`) and leaves it out.
+ZIP_COMMENT = b"django-lambda package"
+
 # The static manifest that StaticStorage writes into the package.
 MANIFEST_NAME = "staticfiles.json"
 
@@ -1040,6 +1044,13 @@ def project_files(
                 "whatever INCLUDE says. Give the function its secrets through "
                 "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
             )
+    # A package an earlier build wrote into the project (--build-only out.zip),
+    # under whatever name, never goes into the next one.
+    outputs = sorted(name for name, path in files.items() if is_build_output(path))
+    for name in outputs:
+        del files[name]
+    if outputs:
+        say("Left out packages an earlier build wrote here: " + ", ".join(outputs) + ".")
     # git ignores the manifest (it is build output), but the package needs it:
     # StaticStorage reads it from here instead of from S3 on a cold start.
     manifest = lambda_settings.manifest_dir.resolve() / MANIFEST_NAME
@@ -1053,6 +1064,20 @@ def project_files(
                 "DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] inside the project."
             )
     return files
+
+
+def is_build_output(path: Path) -> bool:
+    """Whether ``path`` is a zip the build wrote: its end record carries ``ZIP_COMMENT``."""
+    if not path.name.lower().endswith(".zip"):
+        return False
+    tail = _END.size + len(ZIP_COMMENT)
+    try:
+        with path.open("rb") as stream:
+            stream.seek(-tail, os.SEEK_END)
+            data = stream.read(tail)
+    except OSError:  # shorter than an end record, or unreadable
+        return False
+    return data[:4] == b"PK\x05\x06" and data[_END.size :] == ZIP_COMMENT
 
 
 def _inside_project(pattern: str, path: Path, project_dir: Path) -> Path:
@@ -1220,7 +1245,8 @@ class ZipWriter:
             )
             self.stream.write(_END64_LOCATOR.pack(0x07064B50, 0, end64, 1))
             count = 0xFFFF
-        self.stream.write(_END.pack(0x06054B50, 0, 0, count, count, size, start, 0))
+        self.stream.write(_END.pack(0x06054B50, 0, 0, count, count, size, start, len(ZIP_COMMENT)))
+        self.stream.write(ZIP_COMMENT)
 
 
 def _write_zip(

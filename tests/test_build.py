@@ -657,9 +657,10 @@ def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
         assert archive.testzip() is None
     assert stat.S_IMODE(infos[-1].external_attr >> 16) == 0o755
     # The classic end record says "see zip64"; the zip64 one holds the count.
-    data = stream.getvalue()
+    data = stream.getvalue().removesuffix(build.ZIP_COMMENT)
     end = struct.unpack("<IHHHHIIH", data[-22:])
     assert end[:5] == (0x06054B50, 0, 0, 0xFFFF, 0xFFFF)
+    assert end[7] == len(build.ZIP_COMMENT)
     locator = struct.unpack("<IIQI", data[-42:-22])
     assert locator[0] == 0x07064B50
     end64 = struct.unpack("<IQHHIIQQQQ", data[locator[2] : locator[2] + 56])
@@ -878,6 +879,28 @@ def test_include_never_brings_in_the_builds_own_output(lambda_setting: Any) -> N
     names = set(zip_names(build_package().zip_path))
 
     assert names == PROJECT_PACKAGED | own_source_names()
+
+
+@pytest.mark.parametrize("second", ["out.zip", "other.zip", None])
+def test_a_build_never_packages_an_earlier_builds_zip(
+    project: Path, lambda_setting: Any, second: str | None
+) -> None:
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"])
+    # A zip of the user's own, which is data and ships.
+    with zipfile.ZipFile(project / "data.zip", "w") as archive:
+        archive.writestr("fixture.json", "{}")
+    first = build_package(output=project / "out.zip")
+    renamed = project / "backups" / "Site.ZIP"
+    renamed.parent.mkdir()
+    renamed.write_bytes(first.zip_path.read_bytes())
+    messages: list[str] = []
+
+    result = build_package(output=project / second if second else None, log=messages.append)
+
+    assert set(zip_names(result.zip_path)) == (PROJECT_PACKAGED | own_source_names() | {"data.zip"})
+    # The output itself is left out as such; the others are recognized as packages.
+    earlier = "backups/Site.ZIP" if second == "out.zip" else "backups/Site.ZIP, out.zip"
+    assert f"Left out packages an earlier build wrote here: {earlier}." in messages
 
 
 @pytest.mark.parametrize(
