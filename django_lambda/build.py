@@ -158,6 +158,8 @@ class BuildResult:
     largest: list[tuple[str, int]] = field(default_factory=list)
     # Whether the installed requirements were reused from an earlier build.
     reused_requirements: bool = False
+    # The requirements file the build installed, if any.
+    requirements: Path | None = None
 
 
 def build_package(
@@ -248,12 +250,6 @@ def build_package(
         files.update(bytecode)
     for name in _orphan_bytecode(files):
         del files[name]
-    if "django/__init__.py" not in files:
-        say(
-            "Note: Django is not in the package; the function cannot start without it. "
-            "List it in the requirements file."
-        )
-
     sizes = {
         name: cached[name].size if name in cached else path.stat().st_size
         for name, path in files.items()
@@ -284,6 +280,7 @@ def build_package(
         unzipped_size=unzipped_size,
         largest=largest,
         reused_requirements=reused,
+        requirements=requirements,
     )
     say(
         f"Built {zip_path}: {format_size(result.zipped_size)} zipped, "
@@ -684,6 +681,14 @@ def _requirements_file(project_dir: Path, say: Callable[[str], None]) -> Path | 
             f"The requirements file {path} (DJANGO_LAMBDA['REQUIREMENTS']) does not exist. "
             "Create it, fix the path (relative to the project directory), or set it to None."
         )
+    above = project_dir.parent / configured
+    if above.is_file():
+        say(
+            f"No {configured} in {project_dir}: installing no requirements. There is one a "
+            f"level up, {above}: set DJANGO_LAMBDA['REQUIREMENTS'] = "
+            f"'../{PurePosixPath(configured)}' to install it."
+        )
+        return None
     say(f"No {configured} in {project_dir}: installing no requirements.")
     return None
 

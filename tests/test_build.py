@@ -534,21 +534,21 @@ def test_wheels_for_the_runtimes_glibc_install(
 def test_over_the_unzipped_limit_is_refused_with_the_largest_packages(
     project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(project, {"bulky/data.bin": "x" * 300_000})
+    write(project, {"bulky/data.bin": "x" * 3_000_000})
     lambda_setting(REQUIREMENTS=None)
-    monkeypatch.setattr(build, "UNZIPPED_LIMIT", 200_000)
+    monkeypatch.setattr(build, "UNZIPPED_LIMIT", 2_000_000)
 
     with pytest.raises(BuildError) as raised:
         build_package()
 
     message = str(raised.value)
-    assert "Lambda refuses more than 0.2 MB" in message
-    assert "Largest: bulky 0.3 MB, django_lambda " in message
+    assert "Lambda refuses more than 1.9 MB" in message
+    assert "Largest: bulky 2.9 MB, django_lambda " in message
     assert not (project / ".lambda" / "package.zip").exists()
 
 
 def test_sizes_and_largest_are_reported(project: Path, lambda_setting: Any) -> None:
-    write(project, {"bulky/data.bin": "x" * 300_000, "bulky/more.bin": "y" * 1000})
+    write(project, {"bulky/data.bin": "x" * 3_000_000, "bulky/more.bin": "y" * 1000})
     lambda_setting(REQUIREMENTS=None)
 
     result = build_package()
@@ -556,7 +556,7 @@ def test_sizes_and_largest_are_reported(project: Path, lambda_setting: Any) -> N
     with zipfile.ZipFile(result.zip_path) as archive:
         sizes = {info.filename: info.file_size for info in archive.infolist()}
     assert result.unzipped_size == sum(sizes.values())
-    assert result.largest[0] == ("bulky", 301_000)
+    assert result.largest[0] == ("bulky", 3_001_000)
     assert len(result.largest) == 5
     assert [size for _, size in result.largest] == sorted(
         (size for _, size in result.largest), reverse=True
@@ -583,6 +583,29 @@ def test_default_requirements_file_is_optional(
     build_package(log=messages.append)
 
     assert f"No requirements.txt in {project}: installing no requirements." in messages
+
+
+def test_a_requirements_file_a_level_up_is_named_and_can_be_used(
+    project: Path, lambda_setting: Any
+) -> None:
+    # The talk's layout: manage.py in a subdirectory, requirements.txt beside it.
+    (project / "requirements.txt").rename(project.parent / "requirements.txt")
+    messages: list[str] = []
+
+    result = build_package(log=messages.append)
+
+    assert result.requirements is None
+    assert (
+        f"No requirements.txt in {project}: installing no requirements. There is one a level "
+        f"up, {project.parent / 'requirements.txt'}: set DJANGO_LAMBDA['REQUIREMENTS'] = "
+        "'../requirements.txt' to install it."
+    ) in messages
+    lambda_setting(REQUIREMENTS="../requirements.txt")
+
+    result = build_package()
+
+    assert result.requirements == project / ".." / "requirements.txt"
+    assert "purepkg/__init__.py" in zip_names(result.zip_path)
 
 
 def test_bad_runtime_is_a_build_error(lambda_setting: Any) -> None:
