@@ -322,6 +322,25 @@ def _is_list_of_str(value: object) -> bool:
 # separate process with its own memory and its own /tmp, the package directory
 # is read-only, and instances come and go without notice.
 
+
+def judged_with() -> str:
+    """Which environment the settings were evaluated with, for the warnings below.
+
+    They judge the settings the function runs with, which the function
+    evaluates with its own environment: ``check --deploy`` by hand sees this
+    process's, ``lambda_deploy`` runs them with the function's.
+    """
+    if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:
+        return (
+            f" (Judged with the function's environment: {SETTING_NAME}['ENVIRONMENT'] and the "
+            "variables Lambda sets.)"
+        )
+    return (
+        " (Judged with this process's environment, not the function's; lambda_deploy "
+        f"judges again with {SETTING_NAME}['ENVIRONMENT'] and the variables Lambda sets.)"
+    )
+
+
 _LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache": ("W100", "local-memory"),
     "django.core.cache.backends.filebased.FileBasedCache": ("W101", "file-based"),
@@ -346,7 +365,8 @@ def check_caches(
         warnings.append(
             CheckWarning(
                 f"The cache {alias!r} is {kind} ({backend}): on Lambda every instance has its "
-                "own, so a value set by one request is missing or stale in the next.",
+                "own, so a value set by one request is missing or stale in the next."
+                + judged_with(),
                 hint=_SHARED_CACHE_HINT.format(id=check_id),
                 id=check_id,
             )
@@ -366,7 +386,8 @@ def check_sessions(
         return [
             CheckWarning(
                 "SESSION_ENGINE stores sessions in files: on Lambda each instance has its own "
-                "/tmp, so users are logged out whenever a request reaches another instance.",
+                "/tmp, so users are logged out whenever a request reaches another instance."
+                + judged_with(),
                 hint=hint,
                 id="django_lambda.W102",
             )
@@ -379,7 +400,7 @@ def check_sessions(
                     "SESSION_ENGINE stores sessions only in the cache "
                     f"{settings.SESSION_CACHE_ALIAS!r}, which is {_LOCAL_CACHES[backend][1]}: "
                     "on Lambda users are logged out whenever a request reaches another "
-                    "instance.",
+                    "instance." + judged_with(),
                     hint=hint + " Or point the cache at Redis or Memcached.",
                     id="django_lambda.W103",
                 )
@@ -401,7 +422,7 @@ def check_databases(
                     CheckWarning(
                         f"The database {alias!r} is SQLite at {name}: on Lambda the package "
                         "directory is read-only and only /tmp is writable, one /tmp per "
-                        "instance, so writes fail there or are lost.",
+                        "instance, so writes fail there or are lost." + judged_with(),
                         hint="Use a database server (Amazon RDS or Aurora, PostgreSQL or "
                         "MySQL). If the SQLite file is read-only data shipped in the package, "
                         "list it in DJANGO_LAMBDA['INCLUDE'] (*.sqlite3 is left out by default) "
@@ -417,7 +438,7 @@ def check_databases(
                     f"The database {alias!r} keeps connections open (CONN_MAX_AGE = "
                     f"{max_age!r}): every Lambda instance holds its own, so a burst of "
                     "instances can use up the database's connections, and connections of "
-                    "frozen instances linger.",
+                    "frozen instances linger." + judged_with(),
                     hint="Put RDS Proxy (or PgBouncer) between the function and the database "
                     "and silence django_lambda.W106, or set CONN_MAX_AGE = 0.",
                     id="django_lambda.W106",
@@ -458,7 +479,7 @@ def check_media_storage(
         CheckWarning(
             "Media files are stored on the local file system (FileSystemStorage) and "
             f"{where}. On Lambda the package directory is read-only and /tmp belongs to one "
-            "instance, so uploads fail or disappear.",
+            "instance, so uploads fail or disappear." + judged_with(),
             hint="Store media on S3: STORAGES['default'] = {'BACKEND': "
             "'storages.backends.s3.S3Storage', 'OPTIONS': {'bucket_name': ...}} "
             "(django-storages), and the same for any field with its own storage.",
@@ -475,7 +496,7 @@ def check_debug(
     return [
         CheckWarning(
             "DEBUG is True: the deployed function would show tracebacks and settings to "
-            "anyone who can reach its URL, and keeps every SQL query in memory.",
+            "anyone who can reach its URL, and keeps every SQL query in memory." + judged_with(),
             hint="Set DEBUG = False for the deployed settings, for example from an "
             "environment variable set in DJANGO_LAMBDA['ENVIRONMENT'].",
             id="django_lambda.W107",
@@ -490,14 +511,16 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "0.0.0.0", "testserver
 def check_allowed_hosts(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    from django_lambda.http_events import function_host
+
     allowed = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not allowed:
         # What Django itself allows in that case.
         allowed = [".localhost", "127.0.0.1", "[::1]"]
     # The region lambda_deploy uses: boto3 reads AWS_DEFAULT_REGION, not AWS_REGION.
     region = lambda_settings.REGION or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    function_url = f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
-    http_api = f"abcde01234.execute-api.{region}.amazonaws.com"
+    function_url = function_host("function_url", region)
+    http_api = function_host("http_api", region)
     local_only = all(
         host in _LOCAL_HOSTS or host.rstrip(".").endswith(".localhost") for host in allowed
     )
@@ -515,7 +538,8 @@ def check_allowed_hosts(
     return [
         CheckWarning(
             f"ALLOWED_HOSTS {allowed!r} cannot match the function's {host} host "
-            f"(*{suffix}), so Django would answer every request with 400 Bad Request.",
+            f"(*{suffix}), so Django would answer every request with 400 Bad Request."
+            + judged_with(),
             hint=f"Add {suffix!r} to ALLOWED_HOSTS (or the exact host once the deploy has "
             "printed it), plus any custom domain in front of the function.",
             id="django_lambda.W108",
@@ -792,6 +816,18 @@ def check_deploy_values(
             f"{SETTING_NAME}['TAGS'] must be a dict of str to str, not {s.TAGS!r}.",
             "E.g. {'project': 'my-site'}.",
         )
+    paths = s.SMOKE_TEST_PATHS
+    if not (
+        isinstance(paths, (list, tuple))
+        and all(isinstance(path, str) and path.startswith("/") for path in paths)
+    ):
+        error(
+            136,
+            f"{SETTING_NAME}['SMOKE_TEST_PATHS'] must be a list of paths starting with '/', "
+            f"not {paths!r}.",
+            "E.g. ['/', '/health/']: the smoke test requests each before the upload and "
+            "stops the deploy on an answer of 500 or more; [] (the default) requests none.",
+        )
     endpoint = s.ENDPOINT_URL
     if endpoint is not None and not (
         isinstance(endpoint, str)
@@ -853,6 +889,29 @@ def _check_project_dir_exists() -> list[CheckMessage]:
             "that holds manage.py: the package is built from it.",
             id="django_lambda.E117",
         )
+    ]
+
+
+# What lambda_deploy itself reads from DJANGO_LAMBDA to build and deploy: it
+# checks these in its own process, where it reads them. The other checks judge
+# the settings the function runs with, and lambda_deploy runs them with the
+# function's environment (django_lambda.function_env).
+DEPLOY_CONFIGURATION_CHECKS = (
+    check_setting_shape,
+    check_deploy_values,
+    check_package_settings,
+    check_deploy_settings,
+)
+
+
+def check_deploy_configuration() -> list[CheckMessage]:
+    """The messages of ``DEPLOY_CONFIGURATION_CHECKS``, less those SILENCED_SYSTEM_CHECKS names."""
+    silenced = set(settings.SILENCED_SYSTEM_CHECKS)
+    return [
+        message
+        for check in DEPLOY_CONFIGURATION_CHECKS
+        for message in check()
+        if message.id not in silenced
     ]
 
 

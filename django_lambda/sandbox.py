@@ -411,6 +411,13 @@ def _ensure_resources(info: SandboxInfo, buckets: list[str], public_buckets: lis
     return str(role["Arn"])
 
 
+def ensure_public_bucket(info: SandboxInfo, bucket: str) -> None:
+    """Create ``bucket`` in the sandbox if missing, readable by anyone, as a static
+    files bucket is: the one the function's settings name, which the deploy learns
+    only with the function's environment."""
+    _ensure_resources(info, [], [bucket])
+
+
 def public_read_policy(bucket: str) -> dict[str, Any]:
     """A bucket policy that lets anyone read the bucket's objects (not list them)."""
     return {

@@ -540,7 +540,9 @@ def test_w108_message_names_the_host_to_add() -> None:
     assert warning.msg == (
         "ALLOWED_HOSTS ['localhost'] cannot match the function's function URL host "
         "(*.lambda-url.eu-west-3.on.aws), so Django would answer every request with "
-        "400 Bad Request."
+        "400 Bad Request. (Judged with this process's environment, not the function's; "
+        "lambda_deploy judges again with DJANGO_LAMBDA['ENVIRONMENT'] and the variables "
+        "Lambda sets.)"
     )
     assert warning.hint.startswith("Add '.lambda-url.eu-west-3.on.aws' to ALLOWED_HOSTS")
 

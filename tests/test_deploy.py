@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import django
 import pytest
 from botocore.stub import Stubber
 from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws, build
-from tests.deploy_helpers import FakeBuild, deploy
+from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 
 @pytest.fixture(autouse=True)
@@ -67,9 +68,9 @@ def test_first_deploy_creates_function_version_alias_and_url(site: dict[str, Any
         "lambda:InvokeFunctionUrl",
     ]
     for number, name in enumerate(
-        ["check", "collectstatic", "build", "upload", "publish", "route"], start=1
+        ["check", "collectstatic", "build", "smoke test", "upload", "publish", "route"], start=1
     ):
-        assert f"[{number}/6] {name} ... " in output
+        assert f"[{number}/7] {name} ... " in output
     assert "Creating function 'site'." in output
     assert "Created alias 'live' on version 1." in output
     assert (
@@ -204,7 +205,8 @@ def test_dry_run_changes_nothing(site: dict[str, Any], fake_build: FakeBuild) ->
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
         lambda_client().get_function(FunctionName="site")
     assert fake_build.calls == []
-    assert "Pretending to run collectstatic." in output
+    assert "Pretending to run collectstatic with the function's environment." in output
+    assert "Pretending to start the package here and send it a warm-up event." in output
     assert "Pretending to build the package" in output
     assert "Pretending to create function 'site'." in output
     assert "Pretending to publish" in output
@@ -247,10 +249,11 @@ def test_build_only_stops_after_the_zip(
 
     assert fake_build.calls == [{"output": target}]
     assert zipfile.ZipFile(target).namelist() == [
+        "django/__init__.py",
         "django_lambda/__init__.py",
         "django_lambda/handler.py",
     ]
-    assert "[3/3] build ... " in output
+    assert "[4/4] smoke test ... " in output
     assert "upload" not in output
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
         lambda_client().get_function(FunctionName="site")
@@ -264,23 +267,43 @@ def test_build_only_without_path_uses_build_default(
     assert fake_build.calls == [{"output": None}]
 
 
+def on_disk(
+    site: dict[str, Any], project: Path, monkeypatch: pytest.MonkeyPatch, settings: str
+) -> override_settings:
+    """The deploy settings for a site whose settings module is on disk under ``project``."""
+    monkeypatch.syspath_prepend(str(project))
+    module = write_site(project, settings)
+    environment = {"DJANGO_SETTINGS_MODULE": module}
+    return override_settings(
+        DJANGO_LAMBDA={**site, "PROJECT_DIR": str(project), "ENVIRONMENT": environment}
+    )
+
+
 def test_collectstatic_runs_before_build(
-    site: dict[str, Any], tmp_path: Path, fake_build: FakeBuild
+    site: dict[str, Any], tmp_path: Path, fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    static_src = tmp_path / "assets"
-    static_src.mkdir()
-    (static_src / "site.css").write_text("body {}")
-    with override_settings(STATIC_ROOT=tmp_path / "collected", STATICFILES_DIRS=[static_src]):
-        deploy()
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.css").write_text("body {}")
+    settings = """
+        STATIC_ROOT = BASE_DIR / "collected"
+        STATICFILES_DIRS = [BASE_DIR / "assets"]
+    """
+    with on_disk(site, tmp_path, monkeypatch, settings):
+        output = deploy("--no-smoke-test")
 
     assert (tmp_path / "collected" / "site.css").read_text() == "body {}"
+    assert "      With the function's environment, as the checks.\n" in output
+    assert output.index("[2/7] collectstatic ... ") < output.index("[3/7] build ...")
 
 
-def test_collectstatic_failure_names_step_and_fix(site: dict[str, Any], tmp_path: Path) -> None:
-    (tmp_path / "site.css").write_text("body {}")
+def test_collectstatic_failure_names_step_and_fix(
+    site: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.css").write_text("body {}")
     with (
-        override_settings(STATIC_ROOT=None, STATICFILES_DIRS=[tmp_path]),
-        pytest.raises(CommandError, match=r"(?s)\[2/6\] collectstatic failed: .*--skip-static"),
+        on_disk(site, tmp_path, monkeypatch, 'STATICFILES_DIRS = [BASE_DIR / "assets"]\n'),
+        pytest.raises(CommandError, match=r"(?s)\[2/7\] collectstatic failed: .*--skip-static"),
     ):
         deploy()
 
@@ -307,7 +330,7 @@ def test_create_without_role_is_an_error(role_arn: str, fake_build: FakeBuild) -
     with (
         override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site"}),
         pytest.raises(
-            CommandError, match=r"(?s)\[4/6\] upload failed: .*set DJANGO_LAMBDA\['ROLE_ARN'\]"
+            CommandError, match=r"(?s)\[5/7\] upload failed: .*set DJANGO_LAMBDA\['ROLE_ARN'\]"
         ),
     ):
         deploy("--skip-static")
@@ -427,7 +450,7 @@ def test_large_package_without_bucket_names_fix_and_largest(
         deploy("--skip-static")
 
     message = str(raised.value)
-    assert message.startswith("[4/6] upload failed: The package is")
+    assert message.startswith("[5/7] upload failed: The package is")
     assert "set DJANGO_LAMBDA['S3_BUCKET']" in message
     assert "django 8.6 MB" in message
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
@@ -440,7 +463,7 @@ def test_build_error_names_step(site: dict[str, Any], monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(build, "build_package", failing_build, raising=False)
 
-    with pytest.raises(CommandError, match=r"\[3/6\] build failed: No wheel for 'psycopg2'"):
+    with pytest.raises(CommandError, match=r"\[3/7\] build failed: No wheel for 'psycopg2'"):
         deploy("--skip-static")
 
 
@@ -462,7 +485,7 @@ def test_s3_upload_failure_names_bucket_and_code(
 
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: head_object on s3://no-such-bucket/django-lambda/site/"
+        "[5/7] upload failed: head_object on s3://no-such-bucket/django-lambda/site/"
     )
     assert "failed (NoSuchBucket)" in message
     assert "Hint: It does not exist in us-east-1." in message
@@ -496,7 +519,7 @@ def test_s3_put_failure_names_object_and_code(
 
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: upload_file on s3://site-deploys/django-lambda/site/"
+        "[5/7] upload failed: upload_file on s3://site-deploys/django-lambda/site/"
     )
     assert "failed (AccessDenied)" in message
     assert "Hint: The deploying identity may not call upload_file." in message
@@ -531,6 +554,10 @@ def test_real_build_deploys_its_zip(role_arn: str, tmp_path: Path) -> None:
     (project / "mysite" / "__init__.py").write_text("")
     (project / "mysite" / "views.py").write_text("def home(request): ...\n")
     (project / "requirements.txt").write_text("")
+    # Django, as far as the build's version check looks; the smoke test, which
+    # would need all of it, is left out.
+    (project / "django").mkdir()
+    (project / "django" / "__init__.py").write_text(f"VERSION = {django.VERSION!r}\n")
     setting = {
         "FUNCTION_NAME": "site",
         "ROLE_ARN": role_arn,
@@ -539,8 +566,8 @@ def test_real_build_deploys_its_zip(role_arn: str, tmp_path: Path) -> None:
     }
 
     with override_settings(DJANGO_LAMBDA=setting):
-        first = deploy("--skip-static")
-        second = deploy("--skip-static")
+        first = deploy("--skip-static", "--no-smoke-test")
+        second = deploy("--skip-static", "--no-smoke-test")
 
     zip_path = project / ".lambda" / "package.zip"
     names = zipfile.ZipFile(zip_path).namelist()
