@@ -123,8 +123,8 @@ class FunctionEnvironment:
         """Run ``step`` in a child process with this environment (plus ``extra``); its result.
 
         Raises FunctionEnvironmentError when the child fails without a result,
-        with what it printed: a settings module that cannot be imported with
-        the function's environment fails here.
+        with what it printed: a settings module (or any module the checks
+        import) that fails with the function's environment fails here.
         """
         paths = [os.path.abspath(path) for path in sys.path]
         with tempfile.TemporaryDirectory(prefix="django-lambda-") as scratch:
@@ -153,11 +153,10 @@ class FunctionEnvironment:
                 return result
         tail = "\n".join((process.stdout + process.stderr).strip().splitlines()[-25:])
         raise FunctionEnvironmentError(
-            f"The project's settings failed with {self.describe()} "
+            f"The project's code failed with {self.describe()} "
             f"(exit status {process.returncode}):\n{tail}\n"
-            "Hint: a setting that reads a variable the function does not have fails on "
-            f"Lambda too: set the variable in {SETTING_NAME}['ENVIRONMENT'], or give the "
-            "setting a default."
+            "The function would fail the same way. Hint: a setting that reads a variable the "
+            f"function does not have needs it in {SETTING_NAME}['ENVIRONMENT'], or a default."
         )
 
 

@@ -195,13 +195,13 @@ def test_settings_that_need_what_the_function_lacks_fail_the_check(
 
     message = str(raised.value)
     assert message.startswith(
-        "[1/4] check failed: The project's settings failed with the function's environment: "
+        "[1/4] check failed: The project's code failed with the function's environment: "
         "DJANGO_SETTINGS_MODULE=mysite.settings; what Lambda sets"
     )
     assert "KeyError: 'SITE_SECRET'" in message
     assert message.endswith(
-        "Hint: a setting that reads a variable the function does not have fails on Lambda "
-        "too: set the variable in DJANGO_LAMBDA['ENVIRONMENT'], or give the setting a default."
+        "The function would fail the same way. Hint: a setting that reads a variable the "
+        "function does not have needs it in DJANGO_LAMBDA['ENVIRONMENT'], or a default."
     )
     assert fake_build.calls == []
 
