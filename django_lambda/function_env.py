@@ -149,7 +149,6 @@ class FunctionEnvironment:
             )
             if result_path.is_file():
                 result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-                result["printed"] = process.stdout + process.stderr
                 return result
         tail = "\n".join((process.stdout + process.stderr).strip().splitlines()[-25:])
         raise FunctionEnvironmentError(

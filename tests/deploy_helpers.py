@@ -38,6 +38,8 @@ class FakeBuild:
     calls: list[dict[str, Any]] = field(default_factory=list)
     # Pretend sizes, to drive the S3 path without writing 50 MB.
     zipped_size: int | None = None
+    # Whether the package has (a stand-in for) Django.
+    django: bool = True
 
     def __call__(self, *, output: Path | None = None, log: Any = None) -> BuildResult:
         self.calls.append({"output": output})
@@ -49,6 +51,8 @@ class FakeBuild:
             "django_lambda/__init__.py": b"",
             "django_lambda/handler.py": source,
         }
+        if not self.django:
+            del files["django/__init__.py"]
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in files.items():
                 info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

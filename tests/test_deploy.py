@@ -467,6 +467,24 @@ def test_build_error_names_step(site: dict[str, Any], monkeypatch: pytest.Monkey
         deploy("--skip-static")
 
 
+def test_a_package_without_django_is_a_build_error_and_never_uploaded(
+    site: dict[str, Any], fake_build: FakeBuild
+) -> None:
+    fake_build.django = False
+
+    with pytest.raises(CommandError) as raised:
+        deploy("--skip-static")
+
+    assert str(raised.value).startswith(
+        "[3/7] build failed: Django is not in the package, so the function would fail every "
+        "request with \"No module named 'django'\"."
+    )
+    # The zip is gone: nothing can run or ship it.
+    assert not (fake_build.directory / "package.zip").exists()
+    with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
+        lambda_client().get_function(FunctionName="site")
+
+
 def test_rollback_and_build_only_conflict(site: dict[str, Any]) -> None:
     with pytest.raises(CommandError, match="cannot be combined"):
         deploy("--rollback", "--build-only")

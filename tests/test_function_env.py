@@ -27,7 +27,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from moto.server import ThreadedMotoServer
 
-from django_lambda import local
+from django_lambda import aws, local
 from django_lambda.function_env import FunctionEnvironment
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild, write_site
@@ -246,6 +246,57 @@ def test_the_local_runs_build_gets_the_manifest_without_aws(
     with zipfile.ZipFile(zip_path) as archive:
         manifest = json.loads(archive.read("staticfiles.json"))
     assert list(manifest["paths"]) == ["site.css"]
+
+
+# A storage that uploads as it collects, as django-storages' S3 storages do:
+# here it records whether it had credentials to upload with.
+UPLOADING_STORAGE = """
+import json, os
+
+from django.core.files.storage import Storage
+
+
+class UploadingStorage(Storage):
+    def _save(self, name, content):
+        with open(os.environ["UPLOADS"], "a") as uploads:
+            uploads.write(json.dumps([name, os.environ.get("AWS_ACCESS_KEY_ID")]) + "\\n")
+        return name
+
+    def exists(self, name):
+        return False
+
+    def url(self, name):
+        return "https://uploads.example.com/" + name
+"""
+
+
+def test_a_storage_that_uploads_as_it_collects_gets_credentials_to_deploy_only(
+    project: Path, role_arn: str, fake_build: FakeBuild
+) -> None:
+    (project / "mysite").mkdir()
+    (project / "mysite" / "storage.py").write_text(UPLOADING_STORAGE)
+    uploads = project / "uploads.jsonl"
+    settings = """
+        STATICFILES_DIRS = [BASE_DIR / "assets"]
+        STORAGES = {"staticfiles": {"BACKEND": "mysite.storage.UploadingStorage"}}
+    """
+    setting = {"ROLE_ARN": role_arn, "ENVIRONMENT": {"UPLOADS": str(uploads)}}
+
+    with deploy_settings(project, settings, **setting):
+        out, _ = run("--build-only", "--no-smoke-test")
+        assert not uploads.exists()
+        assert (
+            "      Static files not collected: STORAGES['staticfiles'] is "
+            "mysite.storage.UploadingStorage, which uploads as it collects, and a build needs "
+            "no AWS; lambda_deploy collects them when it deploys "
+            "(django_lambda.storage.StaticStorage collects without AWS).\n"
+        ) in out
+
+        run("--no-smoke-test")
+        # The deploying user's credentials, as boto3 resolves them here.
+        key = aws.credential_variables()["AWS_ACCESS_KEY_ID"]
+
+    assert uploads.read_text().splitlines() == [json.dumps(["site.css", key])]
 
 
 @pytest.fixture
