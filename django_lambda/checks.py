@@ -822,7 +822,7 @@ def check_deploy_values(
         and all(isinstance(path, str) and path.startswith("/") for path in paths)
     ):
         error(
-            136,
+            137,
             f"{SETTING_NAME}['SMOKE_TEST_PATHS'] must be a list of paths starting with '/', "
             f"not {paths!r}.",
             "E.g. ['/', '/health/']: the smoke test requests each before the upload and "
