@@ -68,6 +68,26 @@ def test_client_supplied_forwarded_for_is_never_the_client_address(source: str) 
     assert echo["remote_addr"] != EVIL
 
 
+@pytest.mark.parametrize(
+    ("sent", "scheme"),
+    [
+        ("javascript", "https"),
+        ("ftp", "https"),
+        ("https, http", "https"),
+        ("", "https"),
+        ("http", "http"),
+        ("HTTP", "http"),
+        ("https", "https"),
+    ],
+)
+@pytest.mark.parametrize("source", SOURCES)
+def test_forwarded_proto_sets_the_scheme_only_to_http_or_https(
+    source: str, sent: str, scheme: str
+) -> None:
+    echo = seen(make_event(source, path="/who/", headers=[("X-Forwarded-Proto", sent)]))
+    assert echo["scheme"] == scheme
+
+
 @pytest.fixture
 def commands_run(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Every management command the handler starts, recorded instead of run."""
