@@ -12,7 +12,8 @@ import pytest
 from django.core.signals import request_finished
 from django.test import override_settings
 
-from django_lambda.handler import RESPONSE_LIMIT, lambda_handler
+from django_lambda.handler import lambda_handler
+from django_lambda.limits import RESPONSE_LIMIT
 from tests.factories import (
     FUNCTION_URL_DOMAIN,
     HTTP_API_DOMAIN,
