@@ -25,7 +25,6 @@ from django.http.request import validate_host
 from django.utils.module_loading import import_string
 
 from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
-from django_lambda.gate import KEY_VARIABLE
 
 
 def register() -> None:
@@ -721,6 +720,9 @@ def check_deploy_values(
                 "Remove them: Lambda sets them itself, and the function's role supplies "
                 "the credentials.",
             )
+        # Imported here: the function imports this module at start, the gate only if it must.
+        from django_lambda.gate import KEY_VARIABLE
+
         if KEY_VARIABLE in environment:
             error(
                 136,

@@ -336,3 +336,29 @@ def deployed_key() -> str:
         FunctionName="site", Qualifier="live"
     )
     return str(configuration["Environment"]["Variables"][gate.KEY_VARIABLE])
+
+
+def test_the_http_path_never_loads_the_gate_or_the_command_runner() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from django_lambda.handler import lambda_handler\n"
+        "from tests.factories import make_v2_event\n"
+        "result = lambda_handler(make_v2_event(path='/echo/'), None)\n"
+        "assert result['statusCode'] == 200, result\n"
+        "loaded = {'django_lambda.gate', 'django_lambda.remote'}\n"
+        "print(sorted(loaded & set(sys.modules)))\n"
+        "lambda_handler({'manage': 'check'}, None)\n"
+        "print(sorted(loaded & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "[]\n['django_lambda.gate', 'django_lambda.remote']\n"
