@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import time
 import zipfile
@@ -14,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
@@ -181,7 +183,9 @@ def test_later_deploys_keep_the_key_and_a_removed_one_is_made_again(
     lambda_client().update_function_configuration(
         FunctionName="site", Environment={"Variables": {"DJANGO_SETTINGS_MODULE": "tests.settings"}}
     )
-    output = deploy("--skip-static")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("lambda_deploy", "--skip-static", verbosity=3, stdout=out, stderr=err)
+    output = out.getvalue() + err.getvalue()
     assert "Updating configuration: Environment." in output
     second = deployed_key()
     assert second != first
