@@ -574,6 +574,18 @@ def check_handler_settings(
                 id="django_lambda.E015",
             )
         )
+    manage = lambda_settings.MANAGE
+    if not (isinstance(manage, bool) or _is_str_list(manage)):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['MANAGE'] must be True, False or a list of command names, "
+                f"not {manage!r}.",
+                hint="True (the default) runs any command that carries a proof from "
+                "lambda_invoke; a list such as ['migrate', 'clearsessions'] runs only those; "
+                "False runs none. Until this is fixed the function refuses every command.",
+                id="django_lambda.E016",
+            )
+        )
     return errors
 
 
@@ -707,6 +719,17 @@ def check_deploy_values(
                 + ".",
                 "Remove them: Lambda sets them itself, and the function's role supplies "
                 "the credentials.",
+            )
+        # Imported here: the function imports this module at start, the gate only if it must.
+        from django_lambda.gate import KEY_VARIABLE
+
+        if KEY_VARIABLE in environment:
+            error(
+                136,
+                f"{SETTING_NAME}['ENVIRONMENT'] sets {KEY_VARIABLE}, the function's key for "
+                "proving management commands.",
+                "Remove it: lambda_deploy makes a random key on the first deploy and keeps it in "
+                "the function's configuration; a key in settings would be in your repository.",
             )
     alias = s.ALIAS
     if not (isinstance(alias, str) and ALIAS_RE.match(alias) and not alias.isdigit()):

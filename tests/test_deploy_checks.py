@@ -1,4 +1,4 @@
-"""One test per deploy-settings check id (E120-E135, W120)."""
+"""One test per deploy-settings check id (E120-E136, W120)."""
 
 from __future__ import annotations
 
@@ -125,6 +125,13 @@ def test_e127_environment_reserved_keys() -> None:
     message = only(run(ENVIRONMENT={"AWS_REGION": "x", "AWS_SECRET_ACCESS_KEY": "y", "OK": "z"}))
     assert message.id == "django_lambda.E127"
     assert "AWS_REGION, AWS_SECRET_ACCESS_KEY." in message.msg
+
+
+def test_e136_environment_sets_the_gate_key() -> None:
+    message = only(run(ENVIRONMENT={"DJANGO_LAMBDA_KEY": "chosen-by-hand", "OK": "z"}))
+    assert message.id == "django_lambda.E136"
+    assert "DJANGO_LAMBDA_KEY" in message.msg
+    assert "chosen-by-hand" not in message.msg + message.hint
 
 
 @pytest.mark.parametrize("alias", ["$LATEST", "12", "", "a b", None])

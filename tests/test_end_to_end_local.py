@@ -19,6 +19,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from django_lambda import gate
 from tests.django_site import make_site
 from tests.serving import ROOT, Server, fetch, gone
 
@@ -74,8 +75,12 @@ def test_invoke_local_builds_then_serves_a_request(site_settings: Path) -> None:
     assert zip_path.stat().st_mtime_ns == built
 
 
-def test_invoke_local_manage(site_settings: Path) -> None:
-    out, _ = invoke("--manage", "migrate --noinput")
+def test_invoke_local_manage(site_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The local function gets a key of this run in its process environment; the
+    # command goes with a proof made with it. Neither is anywhere else.
+    key = "a-key-for-this-local-run-" + "k" * 20
+    monkeypatch.setattr(gate, "new_key", lambda: key)
+    out, err = invoke("--manage", "migrate --noinput", "--log")
     assert out == (
         "Operations to perform:\n"
         "  Apply all migrations: contenttypes\n"
@@ -83,11 +88,29 @@ def test_invoke_local_manage(site_settings: Path) -> None:
         "  Applying contenttypes.0001_initial... OK\n"
         "  Applying contenttypes.0002_remove_content_type_name... OK\n"
     )
-    err = io.StringIO()
+    proof = gate.make_proof(key, "manage", "migrate --noinput")
+    package = (site_settings / ".lambda" / "package.zip").read_bytes()
+    for secret in (key, proof):
+        assert secret not in out + err
+        assert secret.encode() not in package
+    err_stream = io.StringIO()
     with pytest.raises(CommandError) as caught:
-        call_command("lambda_invoke", "--manage", "nosuchcommand", "--local", stderr=err)
+        call_command("lambda_invoke", "--manage", "nosuchcommand", "--local", stderr=err_stream)
     assert caught.value.returncode == 1
-    assert "Unknown command: 'nosuchcommand'" in err.getvalue()
+    assert "Unknown command: 'nosuchcommand'" in err_stream.getvalue()
+
+
+def test_invoke_local_refuses_a_command_without_proof(site_settings: Path, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"manage": "migrate --noinput"}))
+    out, err = invoke("--event", str(event), "--log")
+    assert json.loads(out) == {
+        "returncode": 126,
+        "stdout": "",
+        "stderr": "Refused: the event carries no proof. Send commands with "
+        "`manage.py lambda_invoke --manage`.\n",
+    }
+    assert '"message": "command refused"' in err
 
 
 def test_serve_the_site(site_settings: Path) -> None:

@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws
+from django_lambda import aws, gate
 from tests.local_packages import ECHO_HANDLER, HTTP_HANDLER, make_zip
 
 SETTINGS = {"FUNCTION_NAME": "site", "ALIAS": "live"}
@@ -55,6 +55,14 @@ class StubbedLambda:
                 "LastModifiedTime": "2026-01-01T00:00:00.000+0000",
             },
             params,
+        )
+
+    def add_configuration(self, variables: dict[str, str], *, qualifier: str = "live") -> None:
+        """The answer to get_function_configuration: the environment holding the key."""
+        self.stubber.add_response(
+            "get_function_configuration",
+            {"FunctionName": "site", "Environment": {"Variables": variables}},
+            {"FunctionName": "site", "Qualifier": qualifier},
         )
 
     def add_result(
@@ -207,16 +215,77 @@ def test_data_file_body_is_sent_base64_when_binary(stubbed: StubbedLambda, tmp_p
     assert (event["body"], event["isBase64Encoded"]) == ("/wD+", True)
 
 
+KEY = "the-deployed-function-key"
+DEPLOYED = {"DJANGO_SETTINGS_MODULE": "site.settings", gate.KEY_VARIABLE: KEY}
+
+
 def test_manage_prints_whole_output_and_succeeds(stubbed: StubbedLambda) -> None:
     long_output = "".join(f"  Applying app.{n:04d}_migration... OK\n" for n in range(500))
+    stubbed.add_configuration(DEPLOYED)
     stubbed.add_result({"returncode": 0, "stdout": long_output, "stderr": "a warning\n"})
     out, err = run("--manage", "migrate --noinput")
-    assert stubbed.sent == [{"manage": "migrate --noinput"}]
+    # The command goes with its proof, made with the key in the function's environment.
+    assert stubbed.sent == [
+        {
+            "manage": "migrate --noinput",
+            "proof": gate.make_proof(KEY, "manage", "migrate --noinput"),
+        }
+    ]
     assert out == long_output
     assert err == "a warning\n"
+    assert KEY not in out + err
+
+
+@pytest.mark.parametrize("qualifier", [["--alias", "blue"], ["--qualifier", "7"]])
+def test_manage_reads_the_key_of_the_version_it_invokes(
+    stubbed: StubbedLambda, qualifier: list[str]
+) -> None:
+    stubbed.add_configuration(DEPLOYED, qualifier=qualifier[1])
+    stubbed.add_result({"returncode": 0, "stdout": "ok\n", "stderr": ""}, qualifier=qualifier[1])
+    out, _ = run("--manage", "check", *qualifier)
+    assert out == "ok\n"
+
+
+def test_manage_to_a_function_without_a_key_says_to_deploy(stubbed: StubbedLambda) -> None:
+    stubbed.add_configuration({"DJANGO_SETTINGS_MODULE": "site.settings"})
+    error, _, _ = run_failing("--manage", "check")
+    assert str(error) == (
+        "site:live has no DJANGO_LAMBDA_KEY environment variable, so it would refuse the "
+        "command: it was deployed before django-lambda proved commands, or the variable was "
+        "removed. Deploy it with lambda_deploy, which makes a key, then run the command again."
+    )
+    assert stubbed.sent == []
+
+
+def test_manage_to_a_missing_alias_says_to_deploy(stubbed: StubbedLambda) -> None:
+    stubbed.stubber.add_client_error(
+        "get_function_configuration",
+        service_error_code="ResourceNotFoundException",
+        expected_params={"FunctionName": "site", "Qualifier": "live"},
+    )
+    error, _, _ = run_failing("--manage", "check")
+    assert str(error) == (
+        "Function 'site' has no alias or version 'live': deploy it with lambda_deploy, "
+        "or pick another with --alias/--qualifier."
+    )
+
+
+def test_manage_without_permission_to_read_the_key(stubbed: StubbedLambda) -> None:
+    stubbed.stubber.add_client_error(
+        "get_function_configuration",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized to perform: lambda:GetFunctionConfiguration",
+        expected_params={"FunctionName": "site", "Qualifier": "live"},
+    )
+    error, _, _ = run_failing("--manage", "check")
+    assert str(error).startswith(
+        "get_function_configuration on function 'site' failed (AccessDeniedException): "
+    )
+    assert "Hint: The deploying identity may not call get_function_configuration." in str(error)
 
 
 def test_manage_exit_status_is_the_commands(stubbed: StubbedLambda) -> None:
+    stubbed.add_configuration(DEPLOYED)
     stubbed.add_result({"returncode": 3, "stdout": "", "stderr": "CommandError: no such app\n"})
     with pytest.raises(CommandError, match=r"^The command exited with status 3\.$") as caught:
         run("--manage", "migrate nope")
@@ -224,6 +293,7 @@ def test_manage_exit_status_is_the_commands(stubbed: StubbedLambda) -> None:
 
 
 def test_manage_with_an_unexpected_answer(stubbed: StubbedLambda) -> None:
+    stubbed.add_configuration(DEPLOYED)
     stubbed.add_result({"statusCode": 400, "body": "bad"})
     with pytest.raises(CommandError, match=r"did not answer as a django_lambda handler"):
         run("--manage", "check")

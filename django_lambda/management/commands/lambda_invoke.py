@@ -18,6 +18,10 @@ from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
+    # With --local: the key the local function process gets in its environment
+    # (made for this run, never written anywhere), for proving --manage commands.
+    local_key: str | None = None
+
     help = (
         "Invoke the deployed function (its alias) with an HTTP request and print the response "
         "like `curl -i`; or run a management command in it (--manage); or send a raw event "
@@ -111,7 +115,14 @@ class Command(SandboxCommandMixin, BaseCommand):
                 raise CommandError(
                     "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event."
                 )
-            payload = {"manage": manage} if manage is not None else self.read_event(event)
+            if manage is not None:
+                from django_lambda import remote
+
+                payload = remote.command_event(
+                    manage, self.command_key(run_local, alias or qualifier)
+                )
+            else:
+                payload = self.read_event(event)
         else:
             # A deployed site's ALLOWED_HOSTS expects its real host: by default,
             # that of the alias's Function URL (payload 2.0 is what it sends).
@@ -186,6 +197,49 @@ class Command(SandboxCommandMixin, BaseCommand):
             format=format, method=method.upper(), path=path, headers=parsed, body=body
         )
 
+    def command_key(self, run_local: bool, qualifier: str | None) -> str:
+        """The key to prove a command with: the function's own, or with --local, this run's."""
+        if run_local and self.sandbox_options is None:
+            return self.local_function_key()
+        # Remote, and in the sandbox: the key lambda_deploy put in the function's environment.
+        return self.deployed_key(qualifier)
+
+    def local_function_key(self) -> str:
+        from django_lambda import gate
+
+        if self.local_key is None:
+            self.local_key = gate.new_key()
+        return self.local_key
+
+    def deployed_key(self, qualifier: str | None) -> str:
+        """The key in the environment of the function's ``qualifier``, read with
+        GetFunctionConfiguration: whoever may read the configuration may run commands."""
+        from django_lambda import aws, gate
+
+        function_name, qualifier = self.target(qualifier)
+        try:
+            configuration = aws.Deployer().configuration(qualifier)
+        except aws.DeployError as error:
+            raise CommandError(str(error)) from None
+        if configuration is None:
+            raise self.not_deployed(function_name, qualifier)
+        variables = (configuration.get("Environment") or {}).get("Variables") or {}
+        key = variables.get(gate.KEY_VARIABLE)
+        if not key:
+            raise CommandError(
+                f"{function_name}:{qualifier} has no {gate.KEY_VARIABLE} environment variable, "
+                "so it would refuse the command: it was deployed before django-lambda proved "
+                "commands, or the variable was removed. Deploy it with lambda_deploy, which "
+                "makes a key, then run the command again."
+            )
+        return str(key)
+
+    def not_deployed(self, function_name: str, qualifier: str) -> CommandError:
+        return CommandError(
+            f"Function {function_name!r} has no alias or version {qualifier!r}: "
+            "deploy it with lambda_deploy, or pick another with --alias/--qualifier."
+        )
+
     def target(self, qualifier: str | None) -> tuple[str, str]:
         """The function's name and the alias or version to call."""
         from django_lambda.conf import lambda_settings
@@ -238,10 +292,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code == "ResourceNotFoundException":
-                raise CommandError(
-                    f"Function {function_name!r} has no alias or version {qualifier!r}: "
-                    "deploy it with lambda_deploy, or pick another with --alias/--qualifier."
-                ) from None
+                raise self.not_deployed(function_name, qualifier) from None
             explained = aws.explain(
                 error, operation="Invoke", resource=f"{function_name}:{qualifier}"
             )
@@ -262,17 +313,23 @@ class Command(SandboxCommandMixin, BaseCommand):
     def invoke_local(
         self, payload: Any, package: Path | None, log: bool
     ) -> tuple[Any, dict[str, Any] | None, str]:
-        from django_lambda import build
+        from django_lambda import build, gate
 
         write = self.stderr_note
         try:
             zip_path = package or local.local_package(write=write)
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
-        try:
-            options = self.sandbox_options or local.function_options()
-        except local.LocalRunError as error:
-            raise CommandError(str(error)) from None
+        if self.sandbox_options is not None:
+            options = self.sandbox_options  # the deployed environment, with its key
+        else:
+            try:
+                options = local.function_options()
+            except local.LocalRunError as error:
+                raise CommandError(str(error)) from None
+            # A key in the process environment only, as Lambda keeps it: not in the package.
+            environment = {**options["environment"], gate.KEY_VARIABLE: self.local_function_key()}
+            options = {**options, "environment": environment}
         mismatch = local.platform_mismatch(options["runtime"], options["architecture"])
         if mismatch:
             self.stderr.write(mismatch, style_func=self.style.WARNING)
