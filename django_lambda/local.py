@@ -20,6 +20,7 @@ read Django settings; everything else takes its configuration as arguments.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import http.server
 import importlib.metadata
@@ -32,6 +33,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import http_events
+from django_lambda import front_door, http_events
 
 logger = logging.getLogger(__name__)
 
@@ -926,6 +928,9 @@ class LocalServer(http.server.ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # socketserver's backlog of 5 drops connections from a burst of clients,
+    # which then wait a second to retry; the kernel caps this at somaxconn.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(
         self,
@@ -933,18 +938,24 @@ class LocalServer(http.server.ThreadingHTTPServer):
         pool: FunctionPool,
         *,
         event_format: str = "v2",
+        public_host: str | None = None,
         write: Callable[[str], None] = lambda line: None,
     ) -> None:
         http_events.check_format(event_format)
         self.pool = pool
         self.event_format = event_format
+        # Each request reaches the function as if through its URL on this host.
+        self.public = front_door.PublicOrigin(public_host) if public_host else None
         self.write = write
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _LocalRequestHandler)
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        address, port = self.server_address[:2]
+        host = str(address)
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
@@ -974,6 +985,10 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
         headers = [
             (name, value) for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP
         ]
+        # The origin the browser sees: this server, under the name it used.
+        local_origin = "http://" + str(self.headers.get("Host") or server.url.partition("//")[2])
+        if server.public is not None:
+            headers = server.public.to_function(headers, local_origin)
         event = http_events.make_event(
             format=server.event_format,
             method=self.command,
@@ -1003,6 +1018,10 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
             except http_events.MalformedResult as error:
                 server.write(f"Malformed result from the function: {error}")
                 response = _gateway_error()
+            else:
+                if server.public is not None:
+                    headers = server.public.to_browser(response.headers, local_origin)
+                    response = dataclasses.replace(response, headers=headers)
         server.write(
             f"[{self.log_date_time_string()}] "
             f'"{self.requestline}" {response.status} {len(response.body)}  {report}'
@@ -1045,6 +1064,7 @@ def serve(
     *,
     concurrency: int = 2,
     event_format: str = "v2",
+    public_host: str | None = None,
     write: Callable[[str], None] = lambda line: None,
     **function_options: Any,
 ) -> None:
@@ -1052,7 +1072,9 @@ def serve(
 
     Starts ``concurrency`` environments first (an init error raises
     :class:`InitError` before anything listens), then serves until SIGINT
-    or SIGTERM, and ends every process it started before returning.
+    or SIGTERM, and ends every process it started before returning. With
+    ``public_host``, requests reach the function as through its URL on that
+    host (see :class:`front_door.PublicOrigin`).
     """
     pool = FunctionPool(package, size=concurrency, **function_options)
     server: LocalServer | None = None
@@ -1060,12 +1082,26 @@ def serve(
         with _signals(sigterm=_interrupt):
             try:
                 inits = pool.start()
-                server = LocalServer((addr, port), pool, event_format=event_format, write=write)
+                server = LocalServer(
+                    (addr, port),
+                    pool,
+                    event_format=event_format,
+                    public_host=public_host,
+                    write=write,
+                )
                 write(
                     f"{concurrency} function process(es) ready (init "
                     + ", ".join(f"{d * 1000:.0f} ms" for d in inits)
                     + f"), pids {', '.join(map(str, pool.pids()))}"
                 )
+                isolation = pool.functions[0].isolation
+                if isolation is not None:
+                    write(isolation.describe())
+                if server.public is not None:
+                    write(
+                        f"Requests reach the function as {server.public.url}/... "
+                        "(Host, Origin, Referer and Location mapped to and from this server)."
+                    )
                 write(f"Serving {package} at {server.url}/ (Ctrl-C to stop)")
                 server.serve_forever(poll_interval=0.2)
             except KeyboardInterrupt:

@@ -105,6 +105,21 @@ def lambda_handler(event, context):
         if v2:
             return {"statusCode": 204, "cookies": cookies, "body": ""}
         return {"statusCode": 204, "multiValueHeaders": {"Set-Cookie": cookies}, "body": ""}
+    if path == "/headers":
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(event["headers"] if v2 else event["multiValueHeaders"]),
+        }
+    if path == "/redirect":
+        # As Django's redirects to request.build_absolute_uri() are.
+        host = event["headers"]["host"] if v2 else event["multiValueHeaders"]["Host"][0]
+        return {
+            "statusCode": 302,
+            "headers": {"Location": f"https://{host}/landed?x=1"},
+            "cookies": [f"sessionid=s1; Domain={host}; Path=/; Secure; HttpOnly"],
+            "body": "",
+        }
     if path == "/crash":
         os._exit(1)
     if path == "/fail":
