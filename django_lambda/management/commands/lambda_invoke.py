@@ -334,6 +334,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         try:
             with local.LocalFunction(zip_path, **options) as function:
                 outcome = function.invoke(payload)
+            if function.isolation is not None and function.isolation.read_only != "mount":
+                write(function.isolation.describe())
         except local.InitError as error:
             if error.log:
                 self.stderr.write(error.log.rstrip("\n"), style_func=lambda text: text)
