@@ -131,7 +131,7 @@ def _private_mounts(
     """
     if not sys.platform.startswith("linux"):
         raise Refused("namespaces are Linux's")
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     if user is None:
         uid, gid = os.getuid(), os.getgid()
         _call(libc.unshare, CLONE_NEWUSER | CLONE_NEWNS, refused=True)
@@ -211,6 +211,20 @@ def _bind(libc: Any, fd: int, path: str) -> None:
     _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
+def _libc() -> Any:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.unshare.argtypes = [ctypes.c_int]
+    libc.mount.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_char_p,
+        ctypes.c_ulong,
+        ctypes.c_char_p,
+    ]
+    libc.capset.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    return libc
+
+
 def _mount(
     libc: Any,
     source: str | None,
@@ -255,7 +269,7 @@ class _CapData(ctypes.Structure):
 
 def _drop_capabilities() -> None:
     """Give up the capabilities a new user namespace grants its first process."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     header = _CapHeader(CAPABILITY_VERSION_3, 0)
     data = (_CapData * 2)()
     _call(libc.capset, ctypes.byref(header), data)

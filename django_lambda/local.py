@@ -553,7 +553,12 @@ class Isolation:
         )
 
     def describe(self) -> str:
-        user = "root" if self.uid == 0 else f"uid {self.uid}"
+        try:
+            import pwd
+
+            user = f"{pwd.getpwuid(self.uid).pw_name} (uid {self.uid})"
+        except (ImportError, KeyError):
+            user = f"uid {self.uid}"
         if self.read_only == "mount":
             return (
                 f"The function runs as {user}, its task root a read-only file system "
