@@ -258,6 +258,34 @@ def test_a_real_browser_renders_the_whole_page(demo: Demo) -> None:
     assert failed == []
 
 
+@pytest.mark.parametrize("width", [360, 320])
+def test_a_phone_screen_does_not_scroll_sideways(demo: Demo, width: int) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(demo.url + "/", wait_until="load")
+            scroll_width, client_width = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            too_wide = page.evaluate(
+                """() => [...document.querySelectorAll("body *")]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth)
+                    .map(e => e.tagName.toLowerCase() + "." + e.getAttribute("class"))"""
+            )
+            page.screenshot(path=str(ARTIFACTS / f"demo-stars-{width}.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert too_wide == []
+    assert scroll_width == client_width == width
+
+
 def copy_project(target: Path) -> Path:
     for name in PROJECT_FILES:
         source = ROOT / name

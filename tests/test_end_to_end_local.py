@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +26,13 @@ from tests.serving import ROOT, Server, fetch, gone
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     base = tmp_path_factory.mktemp("e2e")
-    return make_site(base / "site", database=base / "db.sqlite3")
+    # Under /tmp, the only place a function can write to on Lambda.
+    database = Path(f"/tmp/django-lambda-e2e-{uuid.uuid4().hex}.sqlite3")
+    yield make_site(base / "site", database=database)
+    # Where the function's /tmp is this machine's, it stays behind.
+    database.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -111,6 +116,24 @@ def test_invoke_local_refuses_a_command_without_proof(site_settings: Path, tmp_p
         "`manage.py lambda_invoke --manage`.\n",
     }
     assert '"message": "command refused"' in err
+
+
+def test_a_view_cannot_write_into_the_package_only_into_tmp(site_settings: Path) -> None:
+    out, err = invoke("GET", "/write/base/", "--log")
+    # As on Lambda, where the task root is a read-only file system.
+    expected = "OSError: [Errno 30] Read-only file system"
+    if "read-only by permissions only" in err:  # this machine allows no mount namespace
+        expected = "PermissionError: [Errno 13] Permission denied"
+    assert out.startswith("HTTP/1.1 500 Internal Server Error\n")
+    assert re.search(
+        rf"^{re.escape(expected)}: '/\S+/\.lambda/unpacked/[0-9a-f]{{16}}/written\.txt'$",
+        err,
+        re.M,
+    ), err
+    assert not list(site_settings.glob(".lambda/unpacked/*/written.txt"))
+
+    out, _ = invoke("GET", "/write/tmp/")
+    assert out == "HTTP/1.1 200 OK\nContent-Type: text/plain\n\nwrote /tmp/written.txt\n"
 
 
 def test_serve_the_site(site_settings: Path) -> None:

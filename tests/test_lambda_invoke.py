@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws, gate
+from django_lambda import aws, front_door, gate
 from tests.local_packages import ECHO_HANDLER, HTTP_HANDLER, make_zip
 
 SETTINGS = {"FUNCTION_NAME": "site", "ALIAS": "live"}
@@ -158,7 +159,31 @@ def test_host_defaults_to_the_alias_function_url(stubbed: StubbedLambda) -> None
     assert event["rawPath"] == "/a%2541"
 
 
+def test_without_a_url_the_host_is_one_of_its_form(stubbed: StubbedLambda) -> None:
+    for _ in range(2):
+        stubbed.add_url(None)
+        stubbed.add_result({"statusCode": 200, "body": "ok"})
+        run("GET", "/")
+    hosts = [event["headers"]["host"] for event in stubbed.sent]
+    # As the README's ALLOWED_HOSTS expects it; the same one every time.
+    assert re.fullmatch(r"[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws", hosts[0])
+    assert hosts[1] == hosts[0]
+
+
+def test_the_host_of_the_http_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    with (
+        mock_aws(),
+        override_settings(DJANGO_LAMBDA={**SETTINGS, "HTTP": "http_api"}),
+    ):
+        client = boto3.client("apigatewayv2", region_name="us-east-1")
+        assert front_door.deployed_host() is None
+        api = client.create_api(Name="site", ProtocolType="HTTP")
+        client.create_api(Name="another-site", ProtocolType="HTTP")
+        assert front_door.deployed_host() == f"{api['ApiId']}.execute-api.us-east-1.amazonaws.com"
+
+
 def test_post_data_goes_as_a_form_and_v1_headers_come_back(stubbed: StubbedLambda) -> None:
+    stubbed.add_url("https://abcdefgh.lambda-url.us-east-1.on.aws/")
     stubbed.add_result(
         {
             "statusCode": 302,
@@ -173,7 +198,11 @@ def test_post_data_goes_as_a_form_and_v1_headers_come_back(stubbed: StubbedLambd
     assert event["httpMethod"] == "POST"
     assert event["body"] == "star=42"
     assert event["isBase64Encoded"] is False
-    assert event["multiValueHeaders"] == {"Content-Type": ["application/x-www-form-urlencoded"]}
+    # Another event shape, the same host: the function's.
+    assert event["multiValueHeaders"] == {
+        "Host": ["abcdefgh.lambda-url.us-east-1.on.aws"],
+        "Content-Type": ["application/x-www-form-urlencoded"],
+    }
 
 
 def test_binary_body_is_named_not_printed_or_written_with_o(
@@ -416,6 +445,38 @@ def test_local_http_request(tmp_path: Path) -> None:
     }
     assert err.startswith("GET /hello\nREPORT RequestId: ")
     assert "Init Duration: " in err
+
+
+@pytest.mark.parametrize(
+    ("http", "form"),
+    [
+        ("function_url", r"[0-9a-f]{32}\.lambda-url\.eu-west-3\.on\.aws"),
+        ("http_api", r"[0-9a-f]{10}\.execute-api\.eu-west-3\.amazonaws\.com"),
+    ],
+)
+def test_local_requests_carry_a_host_of_the_functions_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http: str, form: str
+) -> None:
+    package = make_zip(tmp_path, ECHO_HANDLER)
+    # No AWS call: a local run looks nothing up.
+    monkeypatch.setattr(aws, "client", None)
+    with override_settings(
+        DJANGO_LAMBDA={"FUNCTION_NAME": "site", "REGION": "eu-west-3", "HTTP": http}
+    ):
+        out, _ = run("GET", "/", "--local", "--package", str(package))
+    event = json.loads(out.partition("\n\n")[2])["event"]
+    assert re.fullmatch(form, event["headers"]["host"])
+    assert event["requestContext"]["domainName"] == event["headers"]["host"]
+
+
+def test_local_package_path_may_be_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_zip(tmp_path, HTTP_HANDLER)
+    monkeypatch.chdir(tmp_path)
+    out, _ = run("GET", "/hello", "--local", "--package", "package.zip")
+    assert out.startswith("HTTP/1.1 200 OK\n")
+    assert json.loads(out.partition("\n\n")[2])["path"] == "/hello"
 
 
 def test_local_function_error(tmp_path: Path) -> None:

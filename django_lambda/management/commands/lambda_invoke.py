@@ -6,9 +6,9 @@ import base64
 import json
 import sys
 from argparse import ArgumentParser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -124,10 +124,9 @@ class Command(SandboxCommandMixin, BaseCommand):
             else:
                 payload = self.read_event(event)
         else:
-            # A deployed site's ALLOWED_HOSTS expects its real host: by default,
-            # that of the alias's Function URL (payload 2.0 is what it sends).
-            default_host = None if run_local or format != "v2" else alias or qualifier or ""
-            payload = self.http_event(method, path, headers, data, data_file, format, default_host)
+            payload = self.http_event(
+                method, path, headers, data, data_file, format, lambda: self.host(run_local, alias)
+            )
 
         if run_local:
             result, function_error, log_text = self.invoke_local(payload, package, log)
@@ -165,10 +164,9 @@ class Command(SandboxCommandMixin, BaseCommand):
         data: str | None,
         data_file: Path | None,
         format: str,
-        url_qualifier: str | None,
+        default_host: Callable[[], str],
     ) -> dict[str, Any]:
-        """The event for this request. Without a Host header, and with ``url_qualifier``
-        not None, the Host is the Function URL's of that alias ("": the default one)."""
+        """The event for this request; without a Host header, the Host is ``default_host()``."""
         if not method or not path:
             raise CommandError(
                 "Give a method and a path (e.g. GET /), or --manage COMMAND, or --event FILE."
@@ -189,10 +187,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         if body and not any(name.lower() == "content-type" for name, _ in parsed):
             # As curl -d does.
             parsed.append(("Content-Type", "application/x-www-form-urlencoded"))
-        if url_qualifier is not None and not any(name.lower() == "host" for name, _ in parsed):
-            host = self.function_url_host(url_qualifier or None)
-            if host:
-                parsed.insert(0, ("Host", host))
+        if not any(name.lower() == "host" for name, _ in parsed):
+            parsed.insert(0, ("Host", default_host()))
         return http_events.make_event(
             format=format, method=method.upper(), path=path, headers=parsed, body=body
         )
@@ -251,28 +247,30 @@ class Command(SandboxCommandMixin, BaseCommand):
             )
         return function_name, qualifier or lambda_settings.ALIAS
 
-    def function_url_host(self, qualifier: str | None) -> str | None:
-        """The host of the Function URL on ``qualifier``, or None if it has none."""
-        from botocore.exceptions import BotoCoreError, ClientError
+    def host(self, run_local: bool, alias: str | None) -> str:
+        """The host a request to the deployed function carries (see ``front_door``): its
+        Function URL's or HTTP API's on ``alias`` (a version picked with --qualifier is
+        reached through the default alias's), else a made-up one of the same form."""
+        from django_lambda import aws, front_door
 
-        from django_lambda import aws
-
-        function_name, qualifier = self.target(qualifier)
+        if run_local:
+            try:
+                options = self.sandbox_options or local.function_options()
+            except local.LocalRunError as error:
+                raise CommandError(str(error)) from None
+            function_name, region = options["function_name"], options["region"]
+        else:
+            function_name = self.target(alias)[0]
+            region = aws.client("lambda").meta.region_name
         try:
-            config = aws.client("lambda").get_function_url_config(
-                FunctionName=function_name, Qualifier=qualifier
+            return front_door.public_host(
+                function_name=function_name,
+                region=region,
+                qualifier=alias,
+                lookup=not run_local or self.sandbox_options is not None,
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                return None  # an HTTP API, or not deployed (Invoke will say so)
-            resource = f"{function_name}:{qualifier}"
-            explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
-            raise CommandError(str(explained)) from None
-        except BotoCoreError as error:
-            resource = f"{function_name}:{qualifier}"
-            explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
-            raise CommandError(str(explained)) from None
-        return urlsplit(str(config["FunctionUrl"])).hostname
+        except aws.DeployError as error:
+            raise CommandError(str(error)) from None
 
     def invoke_remote(
         self, payload: Any, qualifier: str | None, log: bool
@@ -317,7 +315,7 @@ class Command(SandboxCommandMixin, BaseCommand):
 
         write = self.stderr_note
         try:
-            zip_path = package or local.local_package(write=write)
+            zip_path = package.absolute() if package else local.local_package(write=write)
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         if self.sandbox_options is not None:
@@ -336,6 +334,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         try:
             with local.LocalFunction(zip_path, **options) as function:
                 outcome = function.invoke(payload)
+            if function.isolation is not None and function.isolation.read_only != "mount":
+                write(function.isolation.describe())
         except local.InitError as error:
             if error.log:
                 self.stderr.write(error.log.rstrip("\n"), style_func=lambda text: text)
