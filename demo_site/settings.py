@@ -38,9 +38,7 @@ ALLOWED_HOSTS = [
     f".lambda-url.{AWS_REGION}.on.aws",
     # API Gateway (REST and HTTP APIs) on their default hosts.
     f".execute-api.{AWS_REGION}.amazonaws.com",
-    # lambda_serve and lambda_invoke --local.
-    "127.0.0.1",
-    "localhost",
+    # No 127.0.0.1: lambda_serve and lambda_invoke send the function's own host.
     *[
         host.strip()
         for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")
@@ -90,15 +88,13 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English")]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# HTTPS. Function URLs and API Gateway accept only HTTPS, so there is no
-# plain-HTTP listener to redirect from; the local server (lambda_serve) is
-# plain HTTP on the loopback, and a redirect would break it. Hence no
-# SECURE_SSL_REDIRECT, and its deploy check is silenced.
+# HTTPS. Function URLs and API Gateway accept only HTTPS; lambda_serve hands
+# its plain-HTTP requests to the function as https on the function's host.
+SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 CSRF_COOKIE_SECURE = True
-SILENCED_SYSTEM_CHECKS = ["security.W008"]
 
 # Static files: hashed names on S3, the manifest (staticfiles.json) in the
 # deploy package next to manage.py, so a cold start never reads it from S3.

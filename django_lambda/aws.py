@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django_lambda import gate
 from django_lambda.build import BuildResult, format_largest, format_size
 from django_lambda.conf import SETTING_NAME, lambda_settings
 
@@ -168,6 +169,14 @@ def _managed(config: dict[str, Any]) -> dict[str, Any]:
         ),
         "SnapStart": (config.get("SnapStart") or {}).get("ApplyOn", "None"),
     }
+
+
+def function_key(deployed: dict[str, Any] | None) -> str:
+    """The key for the function's command gate (``django_lambda.gate``): the deployed
+    function's own, kept across deploys, else a new one (on the first deploy, or when
+    someone removed the variable: that is how to change it)."""
+    variables = ((deployed or {}).get("Environment") or {}).get("Variables") or {}
+    return str(variables.get(gate.KEY_VARIABLE) or gate.new_key())
 
 
 def settings_module() -> str:
@@ -408,6 +417,7 @@ class Deployer:
         deployment = Deployment()
         desired = self.desired_configuration()
         deployed = self.configuration()
+        desired["Environment"]["Variables"][gate.KEY_VARIABLE] = function_key(deployed)
         if deployed is None:
             self.create(build, desired, progress)
             deployment.created = deployment.code_uploaded = True

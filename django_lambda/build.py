@@ -96,6 +96,40 @@ _PYTHON_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 # DEFAULT_EXCLUDE's rules.
 NEVER_SHIP = (".env*", ".git", ".hg", ".svn")
 
+# Left out of the project copy because they look like private keys or
+# credentials; INCLUDE brings one back, and the build then warns that it ships.
+# Patterns follow DEFAULT_EXCLUDE's rules.
+SECRETS = (
+    # private keys and certificates (a CA bundle the function needs: INCLUDE it)
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.ppk",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    # credentials of tools and clients
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".kube",
+    ".docker",
+    ".netrc",
+    ".pgpass",
+    ".pypirc",
+    ".npmrc",
+    ".htpasswd",
+    # Terraform state holds every secret of the resources it made
+    "*.tfstate*",
+    ".terraform",
+    # .gitignore, .github, .git-credentials, ...
+    ".git*",
+)
+
 # Left out of the project copy, along with NEVER_SHIP, unless INCLUDE brings
 # them back. A pattern without "/" matches a file or directory name at any
 # depth; one with "/" matches the path from the project directory. A matching
@@ -969,8 +1003,14 @@ def _walk(
     patterns: Iterable[str] = (),
     skip: Iterable[Path] = (),
     skip_virtualenvs: bool = False,
+    inside: Path | None = None,
+    left_out: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, Path]]:
-    """(path relative to ``root`` in posix form, path) for every file not left out."""
+    """(path relative to ``root`` in posix form, path) for every file not left out.
+
+    With ``inside``, a link that leads out of that directory is a BuildError.
+    ``left_out`` hears of each file or directory that ``patterns`` leave out.
+    """
     patterns = tuple(patterns)
     skip = set(skip)
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
@@ -980,20 +1020,48 @@ def _walk(
         kept = []
         for name in sorted(dirnames):
             path = here / name
-            if (
-                path in skip
-                or excluded(prefix + name, patterns)
-                or (skip_virtualenvs and (path / "pyvenv.cfg").is_file())
-                # A link to a directory above would be walked forever.
-                or (path.is_symlink() and here.resolve().is_relative_to(path.resolve()))
-            ):
+            if path in skip or (skip_virtualenvs and (path / "pyvenv.cfg").is_file()):
                 continue
+            if excluded(prefix + name, patterns):
+                if left_out is not None:
+                    left_out(prefix + name)
+                continue
+            if path.is_symlink():
+                # A link to a directory above would be walked forever.
+                if here.resolve().is_relative_to(path.resolve()):
+                    continue
+                if inside is not None:
+                    _check_link(path, inside)
             kept.append(name)
         dirnames[:] = kept
         for name in filenames:
             path = here / name
-            if path not in skip and not excluded(prefix + name, patterns):
-                yield prefix + name, path
+            if path in skip:
+                continue
+            if excluded(prefix + name, patterns):
+                if left_out is not None:
+                    left_out(prefix + name)
+                continue
+            if inside is not None and path.is_symlink():
+                _check_link(path, inside)
+            yield prefix + name, path
+
+
+def _check_link(link: Path, inside: Path) -> None:
+    """A BuildError if the symbolic link ``link`` leads out of the directory ``inside``.
+
+    Following it would ship whatever it points to (a home directory, ~/.ssh, ...);
+    leaving it out silently would ship a site without files it uses.
+    """
+    target = link.resolve()
+    if target.is_relative_to(inside):
+        return
+    relative = link.relative_to(inside).as_posix()
+    raise BuildError(
+        f"{relative} is a symbolic link to {target}, outside the project directory {inside}, "
+        "and the build does not follow links out of the project. Copy what the function "
+        f"needs into the project, or leave the link out: DJANGO_LAMBDA['EXCLUDE'] = [{relative!r}]."
+    )
 
 
 def project_files(
@@ -1001,13 +1069,30 @@ def project_files(
 ) -> dict[str, Path]:
     """The project's files that go into the package: {name in the zip: path}.
 
-    Everything under ``project_dir`` but ``NEVER_SHIP``, ``DEFAULT_EXCLUDE``,
-    ``EXCLUDE``, virtualenvs and ``skip``; then what ``INCLUDE`` brings back,
-    never ``NEVER_SHIP`` or ``skip``; then the static manifest.
+    Everything under ``project_dir`` but ``NEVER_SHIP``, ``SECRETS``,
+    ``DEFAULT_EXCLUDE``, ``EXCLUDE``, virtualenvs and ``skip``; then what
+    ``INCLUDE`` brings back, never ``NEVER_SHIP`` or ``skip``; then the static
+    manifest. A symbolic link out of the project is a BuildError.
     """
     skip = set(skip)
-    patterns = (*NEVER_SHIP, *DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
-    files = dict(_walk(project_dir, patterns=patterns, skip=skip, skip_virtualenvs=True))
+    # Secret-looking paths left out (a directory counts once), for the summary.
+    hidden: set[str] = set()
+
+    def hide(relative: str, prefix: str = "") -> None:
+        if excluded(prefix + relative, (*NEVER_SHIP, *SECRETS)):
+            hidden.add(prefix + relative)
+
+    patterns = (*NEVER_SHIP, *SECRETS, *DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
+    files = dict(
+        _walk(
+            project_dir,
+            patterns=patterns,
+            skip=skip,
+            skip_virtualenvs=True,
+            inside=project_dir,
+            left_out=hide,
+        )
+    )
     for pattern in lambda_settings.INCLUDE:
         if Path(pattern).is_absolute() or not Path(pattern).parts:
             what = "is absolute" if Path(pattern).is_absolute() else "names no file"
@@ -1025,7 +1110,7 @@ def project_files(
             ) from None
         if not matches:
             say(f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches nothing.")
-        refused = []
+        refused, shipped_secrets = [], []
         for match in matches:
             path = _inside_project(pattern, match, project_dir)
             if any(path == s or s in path.parents for s in skip):
@@ -1033,12 +1118,38 @@ def project_files(
             relative = path.relative_to(project_dir).as_posix()
             if excluded(relative, NEVER_SHIP):
                 refused.append(relative)
-            elif path.is_dir():
+                continue
+            _check_links_to(path, project_dir)
+            # A pattern that matches a secret-looking path itself brings it back;
+            # a directory it matches brings back none of those inside it.
+            secret = excluded(relative, SECRETS)
+            if path.is_dir():
                 prefix = "" if path == project_dir else relative + "/"
-                for inner_relative, inner in _walk(path, patterns=NEVER_SHIP, skip=skip):
+                for inner_relative, inner in _walk(
+                    path,
+                    patterns=NEVER_SHIP if secret else (*NEVER_SHIP, *SECRETS),
+                    skip=skip,
+                    inside=project_dir,
+                    left_out=functools.partial(hide, prefix=prefix),
+                ):
                     files[prefix + inner_relative] = inner
             elif path.is_file():
                 files[relative] = path
+            else:
+                continue
+            if secret:
+                shipped_secrets.append(relative)
+                hidden.discard(relative)
+        if shipped_secrets:
+            say(
+                f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} ships "
+                f"{_count(shipped_secrets, 'secret-looking path')} ("
+                + ", ".join(shipped_secrets[:3])
+                + (", ..." if len(shipped_secrets) > 3 else "")
+                + "), which the build leaves out by default: make sure no private key or "
+                "credential is in the package. Give the function its secrets through "
+                "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
+            )
         if refused:
             say(
                 f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches "
@@ -1049,6 +1160,8 @@ def project_files(
                 "whatever INCLUDE says. Give the function its secrets through "
                 "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
             )
+    if hidden:
+        say(_hidden_summary(hidden))
     # A package an earlier build wrote into the project (--build-only out.zip),
     # under whatever name, never goes into the next one.
     outputs = sorted(name for name, path in files.items() if is_build_output(path))
@@ -1100,6 +1213,31 @@ def _inside_project(pattern: str, path: Path, project_dir: Path) -> Path:
             f"outside the project directory {project_dir}. {INCLUDE_HINT}"
         )
     return path
+
+
+def _check_links_to(path: Path, project_dir: Path) -> None:
+    """``_check_link`` for ``path`` and each of its directories inside ``project_dir``."""
+    for step in (path, *path.parents):
+        if step == project_dir or not step.is_relative_to(project_dir):
+            return
+        if step.is_symlink():
+            _check_link(step, project_dir)
+
+
+def _hidden_summary(hidden: set[str]) -> str:
+    """One line: how many secret-looking paths the build left out, by pattern."""
+    counts: dict[str, int] = {}
+    for relative in hidden:
+        pattern = next(p for p in (*NEVER_SHIP, *SECRETS) if excluded(relative, (p,)))
+        counts[pattern] = counts.get(pattern, 0) + 1
+    by_pattern = ", ".join(
+        f"{pattern} {counts[pattern]}" for pattern in (*NEVER_SHIP, *SECRETS) if pattern in counts
+    )
+    return (
+        f"Left out {_count(hidden, 'secret-looking path')} ({by_pattern}): private keys, "
+        "credentials and version control stay out of the package. DJANGO_LAMBDA['INCLUDE'] "
+        f"brings back one the function needs (but never {', '.join(NEVER_SHIP)})."
+    )
 
 
 def _count(items: Sized, noun: str) -> str:

@@ -511,16 +511,14 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "0.0.0.0", "testserver
 def check_allowed_hosts(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    from django_lambda.http_events import function_host
-
     allowed = list(settings.ALLOWED_HOSTS)
     if settings.DEBUG and not allowed:
         # What Django itself allows in that case.
         allowed = [".localhost", "127.0.0.1", "[::1]"]
     # The region lambda_deploy uses: boto3 reads AWS_DEFAULT_REGION, not AWS_REGION.
     region = lambda_settings.REGION or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    function_url = function_host("function_url", region)
-    http_api = function_host("http_api", region)
+    function_url = f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
+    http_api = f"abcde01234.execute-api.{region}.amazonaws.com"
     local_only = all(
         host in _LOCAL_HOSTS or host.rstrip(".").endswith(".localhost") for host in allowed
     )
@@ -609,6 +607,18 @@ def check_handler_settings(
                 f"{SETTING_NAME}['LOG_REQUESTS'] must be True or False, not {log_requests!r}.",
                 hint="Set it to True to log one line per request, False for failures only.",
                 id="django_lambda.E015",
+            )
+        )
+    manage = lambda_settings.MANAGE
+    if not (isinstance(manage, bool) or _is_str_list(manage)):
+        errors.append(
+            Error(
+                f"{SETTING_NAME}['MANAGE'] must be True, False or a list of command names, "
+                f"not {manage!r}.",
+                hint="True (the default) runs any command that carries a proof from "
+                "lambda_invoke; a list such as ['migrate', 'clearsessions'] runs only those; "
+                "False runs none. Until this is fixed the function refuses every command.",
+                id="django_lambda.E016",
             )
         )
     return errors
@@ -744,6 +754,17 @@ def check_deploy_values(
                 + ".",
                 "Remove them: Lambda sets them itself, and the function's role supplies "
                 "the credentials.",
+            )
+        # Imported here: the function imports this module at start, the gate only if it must.
+        from django_lambda.gate import KEY_VARIABLE
+
+        if KEY_VARIABLE in environment:
+            error(
+                136,
+                f"{SETTING_NAME}['ENVIRONMENT'] sets {KEY_VARIABLE}, the function's key for "
+                "proving management commands.",
+                "Remove it: lambda_deploy makes a random key on the first deploy and keeps it in "
+                "the function's configuration; a key in settings would be in your repository.",
             )
     alias = s.ALIAS
     if not (isinstance(alias, str) and ALIAS_RE.match(alias) and not alias.isdigit()):

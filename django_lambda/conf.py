@@ -67,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "BASE_PATH": "",
     "TEXT_CONTENT_TYPES": DEFAULT_TEXT_CONTENT_TYPES,
     "LOG_REQUESTS": False,
+    "MANAGE": True,  # True (behind the gate), False, or a list of command names
     # Static files
     "STATIC_MANIFEST_DIR": None,  # None: settings.BASE_DIR
     # Function

@@ -2,8 +2,9 @@
 
 The WSGI application is built once, at import (Lambda's init phase). Each
 event is then served by its shape: HTTP events from any source become a
-WSGI request, ``{"manage": "..."}`` runs a management command, and warm-up
-pings return at once. See DESIGN.md, "Public contract".
+WSGI request, ``{"manage": "...", "proof": "..."}`` runs a management command
+if it passes the gate (``django_lambda.remote``, imported only then), and
+warm-up pings return at once.
 """
 
 from __future__ import annotations
@@ -11,17 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import random
-import shlex
-import traceback
-from contextlib import redirect_stderr, redirect_stdout
-from io import StringIO
+from itertools import chain
 from typing import Any
 
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
+from django_lambda import limits
 from django_lambda.events import source_for
 from django_lambda.events.common import (
     BadEvent,
@@ -35,11 +32,14 @@ logger = logging.getLogger("django_lambda.handler")
 
 application = get_wsgi_application()
 
-# Lambda's limit for a synchronous invocation's response payload.
-RESPONSE_LIMIT = 6 * 1024 * 1024
-# Serialized JSON is at most 6 bytes per body character (\u00XX escapes), so a
-# body below this cannot be over the limit and is not measured.
-_MEASURE_ABOVE = RESPONSE_LIMIT // 6 - 64 * 1024
+# A result whose body and headers together hold fewer characters than this
+# cannot serialise to more than the limit (no character takes more than
+# MAX_CHAR_BYTES, and the keys, quotes and separators fit in the slack), so it
+# is not measured.
+_MEASURE_ABOVE = (limits.RESPONSE_LIMIT - 64 * 1024) // limits.MAX_CHAR_BYTES
+# What serialising adds to each header around its name and value, at most:
+# quotes, ": ", ", ", and for a list value its brackets.
+_HEADER_OVERHEAD = 16
 
 
 class UnknownEventError(ValueError):
@@ -53,15 +53,17 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             return _serve_http(source, event, context)
         if _is_warmup(event):
             return {"warm": True}
-        if "manage" in event and len(event) == 1:
-            return run_manage(event["manage"])
+        if "manage" in event:
+            from django_lambda import remote
+
+            return remote.handle(event, context)
         keys = ", ".join(sorted(map(str, event))) or "none"
     else:
         keys = f"none (the event is a {type(event).__name__}, not an object)"
     raise UnknownEventError(
         f"django-lambda cannot serve this event; its top-level keys: {keys}. "
         "It serves API Gateway (REST and HTTP APIs), Function URL, ALB, VPC Lattice "
-        'and Kong aws-lambda events, {"manage": "<command>"}, {"warmup": true} '
+        'and Kong aws-lambda events, {"manage": "<command>", "proof": "..."}, {"warmup": true} '
         "and EventBridge scheduled events."
     )
 
@@ -111,7 +113,14 @@ def _serve_http(source: Any, event: dict[str, Any], context: Any) -> Result:
         raise
     response = Response(started[0], started[1], body)
     result: Result = source.to_result(event, response, head=method == "HEAD")
-    if len(result["body"]) > _MEASURE_ABOVE:
+    # Every source puts each response header once in its result (its value
+    # stripped, Set-Cookie perhaps in a cookies list or under another spelling).
+    chars = (
+        len(result["body"])
+        + sum(map(len, chain.from_iterable(response.headers)))
+        + _HEADER_OVERHEAD * len(response.headers)
+    )
+    if chars > _MEASURE_ABOVE:
         result = _limit_size(source, event, method, script_name + path_info, context, result)
 
     if response.status >= 500:
@@ -142,21 +151,21 @@ def _reject(
 def _limit_size(
     source: Any, event: dict[str, Any], method: str, path: str, context: Any, result: Result
 ) -> Result:
-    size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-    if size <= RESPONSE_LIMIT:
+    size = limits.serialized_size(result)
+    if size <= limits.RESPONSE_LIMIT:
         return result
     line = {
         "message": "response too large",
         "status": result["statusCode"],
         "size": size,
-        "limit": RESPONSE_LIMIT,
+        "limit": limits.RESPONSE_LIMIT,
         "method": method,
         "path": _readable(path),
         "request_id": getattr(context, "aws_request_id", None),
     }
     logger.error(json.dumps(line))
     reason = (
-        f"The response is {size} bytes, over AWS Lambda's limit of {RESPONSE_LIMIT} bytes "
+        f"The response is {size} bytes, over AWS Lambda's limit of {limits.RESPONSE_LIMIT} bytes "
         "(6 MB) for a synchronous response."
     )
     response = Response(
@@ -181,51 +190,6 @@ def _log_line(method: str, path: str, context: Any, status: int | None) -> str:
             "request_id": getattr(context, "aws_request_id", None),
         }
     )
-
-
-# --- management commands ------------------------------------------------------
-
-
-def run_manage(command_line: Any) -> dict[str, Any]:
-    """Run a management command in this process and return its exit code and output.
-
-    ``command_line`` is split as a shell would (``shlex``). Errors come back as
-    a non-zero ``returncode`` with the message in ``stderr``; they never raise.
-    """
-    stdout, stderr = StringIO(), StringIO()
-    if type(command_line) is not str or not command_line.strip():
-        return {
-            "returncode": 2,
-            "stdout": "",
-            "stderr": 'Give "manage" a command line as a string, e.g. '
-            '{"manage": "migrate --noinput"}; got ' + repr(command_line) + ".\n",
-        }
-    try:
-        argv = shlex.split(command_line)
-    except ValueError as exc:
-        return {
-            "returncode": 2,
-            "stdout": "",
-            "stderr": f"Cannot split {command_line!r} into arguments: {exc}.\n",
-        }
-    returncode = 0
-    with redirect_stdout(stdout), redirect_stderr(stderr):
-        try:
-            call_command(*argv, stdout=stdout, stderr=stderr)
-        except CommandError as exc:
-            stderr.write(f"CommandError: {exc}\n")
-            returncode = exc.returncode
-        except SystemExit as exc:
-            # sys.exit(None) is success, sys.exit("message") a failure.
-            returncode = int(exc.code) if isinstance(exc.code, int) else int(exc.code is not None)
-            if isinstance(exc.code, str):
-                stderr.write(exc.code + "\n")
-        except Exception:
-            # The caller gets the traceback; the log keeps it too.
-            stderr.write(traceback.format_exc())
-            logger.exception("Management command %r failed", command_line)
-            returncode = 1
-    return {"returncode": returncode, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
 
 
 # --- SnapStart ----------------------------------------------------------------
@@ -256,4 +220,4 @@ def register_snapstart_hooks() -> bool:
 
 register_snapstart_hooks()
 
-__all__ = ["application", "lambda_handler", "run_manage"]
+__all__ = ["application", "lambda_handler"]

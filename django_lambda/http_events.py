@@ -81,14 +81,6 @@ def _multi(pairs: Sequence[tuple[str, str]], *, lower: bool = False) -> dict[str
     return grouped
 
 
-def function_host(http: str | None, region: str) -> str:
-    """A host of the form a request to the function carries, for its region: a Function
-    URL's (also without any HTTP endpoint), or an HTTP API's default one."""
-    if http == "http_api":
-        return f"abcde01234.execute-api.{region}.amazonaws.com"
-    return f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
-
-
 def make_event(
     *,
     format: str = "v2",

@@ -20,6 +20,7 @@ read Django settings; everything else takes its configuration as arguments.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import http.server
 import importlib.metadata
@@ -32,6 +33,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import http_events
+from django_lambda import front_door, http_events
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +61,16 @@ KEEP_UNPACKED = 2
 # an init may take before we give up waiting for either outcome.
 DEFAULT_INIT_TIMEOUT = 60.0
 
-# Runs in the function's process. ``-I -S`` gives an interpreter that reads
-# no PYTHON* variable, adds no site-packages and not the current directory,
-# so sys.path is the standard library plus exactly what we prepend here.
-_BOOTSTRAP = (
-    "import os, runpy, sys; "
-    "sys.path[:0] = sys.argv.pop(1).split(os.pathsep); "
-    "sys.argv[0] = 'awslambdaric'; "
-    "runpy.run_module('awslambdaric', run_name='__main__', alter_sys=True)"
-)
+# Runs first in the function's process (see its docstring). ``-I -S`` gives an
+# interpreter that reads no PYTHON* variable, adds no site-packages and not the
+# script's directory, so sys.path is the standard library plus exactly what it prepends.
+FUNCTION_PROCESS = Path(__file__).resolve().with_name("function_process.py")
+
+# Lambda's default ephemeral storage, the size of a function's own /tmp.
+TMP_SIZE = "512m"
+
+# Who a function runs as when the command runs as root (Lambda never runs code as root).
+_NOBODY = 65534
 
 
 class LocalRunError(Exception):
@@ -357,12 +360,14 @@ def unpack(zip_path: Path, root: Path | None = None) -> Path:
     The same bytes always map to the same directory, so a rebuilt package is
     never mixed with an older one, and an unchanged one is not unpacked again.
     """
-    zip_path = Path(zip_path)
+    zip_path = Path(zip_path).absolute()
     if not zip_path.is_file():
         raise LocalRunError(f"No package at {zip_path}: build it first (lambda_deploy builds it).")
-    root = Path(root) if root else zip_path.parent / "unpacked"
+    root = Path(root).absolute() if root else zip_path.parent / "unpacked"
     target = root / package_sha256(zip_path)[:16]
     if target.is_dir():
+        if target.stat().st_mode & 0o222:  # unpacked by a version that left it writable
+            _read_only(target)
         return target
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=root))
@@ -370,17 +375,45 @@ def unpack(zip_path: Path, root: Path | None = None) -> Path:
         with zipfile.ZipFile(zip_path) as archive:
             for info in archive.infolist():
                 path = Path(archive.extract(info, staging))
-                # zipfile drops permissions; Lambda keeps them (executables in packages).
+                # zipfile drops permissions; Lambda keeps them (executables in
+                # packages, and a file that only its owner may read stays so).
                 mode = (info.external_attr >> 16) & 0o777
-                if mode and not info.is_dir():
-                    path.chmod(mode)
+                if not info.is_dir():
+                    path.chmod(mode or 0o644)
+        _read_only(staging)
         staging.rename(target)
     except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging)
         if not target.is_dir():  # another process may have won the race
             raise
     _prune_unpacked(root, keep=KEEP_UNPACKED)
     return target
+
+
+def _read_only(directory: Path) -> None:
+    """Take every write permission away under ``directory``, as on Lambda's /var/task
+    (where no mount can make it read-only, this is what does)."""
+    for parent, dirs, files in os.walk(directory, topdown=False):
+        for name in files:
+            path = os.path.join(parent, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode & 0o555)
+        for name in dirs:
+            path = os.path.join(parent, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o555)
+    os.chmod(directory, 0o555)
+
+
+def _remove_tree(directory: Path) -> None:
+    """``shutil.rmtree``, for a tree whose directories are read-only."""
+    for parent, dirs, _ in os.walk(directory):
+        with contextlib.suppress(OSError):
+            os.chmod(parent, 0o755)
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.join(parent, name), 0o755)
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def _prune_unpacked(root: Path, *, keep: int) -> None:
@@ -392,7 +425,7 @@ def _prune_unpacked(root: Path, *, keep: int) -> None:
     unpacked = [p for p in root.iterdir() if p.is_dir() and re.fullmatch(r"[0-9a-f]{16}", p.name)]
     unpacked.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in unpacked[keep:]:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_tree(old)
 
 
 def _top_level_entries(dist: importlib.metadata.Distribution) -> set[Path]:
@@ -451,11 +484,14 @@ def runtime_dir(root: Path, distributions: Sequence[str] = (RUNTIME_CLIENT,)) ->
     key = hashlib.sha256("\n".join(map(str, entries)).encode()).hexdigest()[:16]
     target = Path(root) / f"runtime-{key}"
     if target.is_dir():
+        # Readable by the user a function runs as (older versions left it 0700).
+        target.chmod(0o755)
         return target
     Path(root).mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".runtime-", dir=root))
     for entry in entries:
         (staging / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    staging.chmod(0o755)
     try:
         staging.rename(target)
     except OSError:
@@ -526,6 +562,69 @@ def lambda_variables(
     }
 
 
+@dataclass(frozen=True)
+class Isolation:
+    """How a function's process runs, next to how Lambda runs code."""
+
+    uid: int
+    # "mount": the task root is a read-only mount (writes fail with EROFS, as on
+    # Lambda); "permissions": it is only without write permissions (EACCES).
+    read_only: str
+    # Whether /tmp is the process's own, or the machine's.
+    private_tmp: bool
+    # Why the machine refused a mount namespace, when it did.
+    refused: str | None = None
+
+    @classmethod
+    def from_status(cls, status: Mapping[str, Any]) -> Isolation:
+        return cls(
+            uid=int(status["uid"]),
+            read_only=str(status["read_only"]),
+            private_tmp=status["tmp"] == "private",
+            refused=status.get("refused"),
+        )
+
+    def describe(self) -> str:
+        try:
+            import pwd
+
+            user = f"{pwd.getpwuid(self.uid).pw_name} (uid {self.uid})"
+        except (ImportError, KeyError):
+            user = f"uid {self.uid}"
+        if self.read_only == "mount":
+            return (
+                f"The function runs as {user}, its task root a read-only file system "
+                "and /tmp its own, as on Lambda."
+            )
+        return (
+            f"The function runs as {user}; its task root is read-only by permissions only "
+            "(writes fail with 'Permission denied', not Lambda's 'Read-only file system') "
+            f"and /tmp is this machine's: no private mount namespace here ({self.refused})."
+        )
+
+
+def unprivileged_user() -> list[int]:
+    """The uid and gid a function runs as when the command runs as root: nobody's."""
+    try:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+    except (ImportError, KeyError):
+        return [_NOBODY, _NOBODY]
+    return [nobody.pw_uid, nobody.pw_gid]
+
+
+def _read_status(fd: int) -> dict[str, Any] | None:
+    """The JSON line function_process.py wrote, or None if it wrote none."""
+    with os.fdopen(fd, "rb") as pipe:
+        data = pipe.read()
+    try:
+        status = json.loads(data)
+    except ValueError:
+        return None
+    return status if isinstance(status, dict) else None
+
+
 _PASSED_THROUGH = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -558,8 +657,9 @@ class LocalFunction:
         timeout: float = 30,
         runtime_distributions: Sequence[str] = (RUNTIME_CLIENT,),
         init_timeout: float = DEFAULT_INIT_TIMEOUT,
+        mount_namespace: bool = True,
     ) -> None:
-        package = Path(package)
+        package = Path(package).resolve()
         self.task_root = package if package.is_dir() else unpack(package)
         self.runtime_dir = runtime_dir(self.task_root.parent, runtime_distributions)
         self.function_name = function_name
@@ -571,12 +671,16 @@ class LocalFunction:
         self.memory_size = memory_size
         self.timeout = timeout
         self.init_timeout = init_timeout
+        # False: never try a private mount namespace (see function_process.py).
+        self.mount_namespace = mount_namespace
         self.function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{function_name}"
         self.log_path = (
             self.task_root.parent / f"{function_name}-{os.getpid()}-{next(self._log_numbers)}.log"
         )
         self.process: subprocess.Popen[bytes] | None = None
         self.api: RuntimeAPI | None = None
+        # What the last process started got (see Isolation).
+        self.isolation: Isolation | None = None
         self._lock = threading.Lock()
 
     def __enter__(self) -> LocalFunction:
@@ -629,28 +733,32 @@ class LocalFunction:
         started = time.monotonic()
         # A file, not a pipe: whatever the function printed before posting its
         # result is in the file by the time the result arrives.
-        with self.log_path.open("ab") as log_file:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-S",
-                    "-B",
-                    "-u",
-                    "-c",
-                    _BOOTSTRAP,
-                    os.pathsep.join([str(self.task_root), str(self.runtime_dir)]),
-                    self.handler,
-                ],
-                cwd=self.task_root,
-                env=self.environ(api.address),
-                stdin=subprocess.DEVNULL,
-                # Its own session: a Ctrl-C in the terminal reaches only the
-                # parent, which then ends this process itself.
-                start_new_session=True,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+        status_read, status_write = os.pipe()
+        try:
+            with self.log_path.open("ab") as log_file:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-I",
+                        "-S",
+                        "-B",
+                        "-u",
+                        str(FUNCTION_PROCESS),
+                        json.dumps(self._process_config(status_write)),
+                        self.handler,
+                    ],
+                    cwd=self.task_root,
+                    env=self.environ(api.address),
+                    stdin=subprocess.DEVNULL,
+                    # Its own session: a Ctrl-C in the terminal reaches only the
+                    # parent, which then ends this process itself.
+                    start_new_session=True,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(status_write,),
+                )
+        finally:
+            os.close(status_write)
         self.process, self.api = process, api
         threading.Thread(target=self._watch, args=(process, api), daemon=True).start()
         finished = api.wait(
@@ -658,6 +766,14 @@ class LocalFunction:
             self.init_timeout,
         )
         duration = time.monotonic() - started
+        if not finished:
+            self._stop()
+        # Written before the runtime client starts: there by now, or never.
+        status = _read_status(status_read)
+        if status is not None and "error" in status:
+            self._stop()
+            raise LocalRunError(status["error"])
+        self.isolation = Isolation.from_status(status) if status else None
         if api.next_calls > 0:
             return duration
         self._stop()
@@ -684,6 +800,23 @@ class LocalFunction:
             error_message=f"The init phase took longer than {self.init_timeout:.0f} seconds.",
             log=log,
         )
+
+    def _process_config(self, status_fd: int) -> dict[str, Any]:
+        """What function_process.py needs to set the process up (see its ``isolate``)."""
+        # Read after the process gives up root: the runtime client (the links in
+        # the runtime directory lead to where it is installed) and the standard library.
+        expose = {str(self.runtime_dir)}
+        expose.update(os.path.realpath(entry) for entry in self.runtime_dir.iterdir())
+        expose.update(os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix))
+        return {
+            "path": [str(self.task_root), str(self.runtime_dir)],
+            "task_root": str(self.task_root),
+            "expose": sorted(expose),
+            "user": unprivileged_user(),
+            "tmp_size": TMP_SIZE,
+            "mount_namespace": self.mount_namespace,
+            "status_fd": status_fd,
+        }
 
     def _watch(self, process: subprocess.Popen[bytes], api: RuntimeAPI) -> None:
         returncode = process.wait()
@@ -826,6 +959,9 @@ class LocalServer(http.server.ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # socketserver's backlog of 5 drops connections from a burst of clients,
+    # which then wait a second to retry; the kernel caps this at somaxconn.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(
         self,
@@ -833,18 +969,24 @@ class LocalServer(http.server.ThreadingHTTPServer):
         pool: FunctionPool,
         *,
         event_format: str = "v2",
+        public_host: str | None = None,
         write: Callable[[str], None] = lambda line: None,
     ) -> None:
         http_events.check_format(event_format)
         self.pool = pool
         self.event_format = event_format
+        # Each request reaches the function as if through its URL on this host.
+        self.public = front_door.PublicOrigin(public_host) if public_host else None
         self.write = write
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _LocalRequestHandler)
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        address, port = self.server_address[:2]
+        host = str(address)
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
@@ -874,6 +1016,10 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
         headers = [
             (name, value) for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP
         ]
+        # The origin the browser sees: this server, under the name it used.
+        local_origin = "http://" + str(self.headers.get("Host") or server.url.partition("//")[2])
+        if server.public is not None:
+            headers = server.public.to_function(headers, local_origin)
         event = http_events.make_event(
             format=server.event_format,
             method=self.command,
@@ -903,6 +1049,10 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
             except http_events.MalformedResult as error:
                 server.write(f"Malformed result from the function: {error}")
                 response = _gateway_error()
+            else:
+                if server.public is not None:
+                    headers = server.public.to_browser(response.headers, local_origin)
+                    response = dataclasses.replace(response, headers=headers)
         server.write(
             f"[{self.log_date_time_string()}] "
             f'"{self.requestline}" {response.status} {len(response.body)}  {report}'
@@ -945,6 +1095,7 @@ def serve(
     *,
     concurrency: int = 2,
     event_format: str = "v2",
+    public_host: str | None = None,
     write: Callable[[str], None] = lambda line: None,
     **function_options: Any,
 ) -> None:
@@ -952,7 +1103,9 @@ def serve(
 
     Starts ``concurrency`` environments first (an init error raises
     :class:`InitError` before anything listens), then serves until SIGINT
-    or SIGTERM, and ends every process it started before returning.
+    or SIGTERM, and ends every process it started before returning. With
+    ``public_host``, requests reach the function as through its URL on that
+    host (see :class:`front_door.PublicOrigin`).
     """
     pool = FunctionPool(package, size=concurrency, **function_options)
     server: LocalServer | None = None
@@ -960,12 +1113,26 @@ def serve(
         with _signals(sigterm=_interrupt):
             try:
                 inits = pool.start()
-                server = LocalServer((addr, port), pool, event_format=event_format, write=write)
+                server = LocalServer(
+                    (addr, port),
+                    pool,
+                    event_format=event_format,
+                    public_host=public_host,
+                    write=write,
+                )
                 write(
                     f"{concurrency} function process(es) ready (init "
                     + ", ".join(f"{d * 1000:.0f} ms" for d in inits)
                     + f"), pids {', '.join(map(str, pool.pids()))}"
                 )
+                isolation = pool.functions[0].isolation
+                if isolation is not None:
+                    write(isolation.describe())
+                if server.public is not None:
+                    write(
+                        f"Requests reach the function as {server.public.url}/... "
+                        "(Host, Origin, Referer and Location mapped to and from this server)."
+                    )
                 write(f"Serving {package} at {server.url}/ (Ctrl-C to stop)")
                 server.serve_forever(poll_interval=0.2)
             except KeyboardInterrupt:

@@ -419,7 +419,13 @@ def ensure_public_bucket(info: SandboxInfo, bucket: str) -> None:
 
 
 def public_read_policy(bucket: str) -> dict[str, Any]:
-    """A bucket policy that lets anyone read the bucket's objects (not list them)."""
+    """A bucket policy that lets anyone read the bucket's objects (not list them).
+
+    For moto only: S3 authorizes HEAD with s3:GetObject, but moto checks an
+    anonymous HEAD against "s3:HeadObject", an action IAM does not have (and
+    real S3 would refuse in a policy), so without it HEAD is a 403 where GET
+    is a 200.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -427,7 +433,7 @@ def public_read_policy(bucket: str) -> dict[str, Any]:
                 "Sid": "PublicReadForStaticFiles",
                 "Effect": "Allow",
                 "Principal": "*",
-                "Action": "s3:GetObject",
+                "Action": ["s3:GetObject", "s3:HeadObject"],
                 "Resource": f"arn:aws:s3:::{bucket}/*",
             }
         ],

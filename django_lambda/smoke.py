@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import http_events, local
+from django_lambda import front_door, http_events, local
 from django_lambda.function_env import static_configuration
 
 WARMUP_EVENT = {"warmup": True}
@@ -89,15 +89,15 @@ def smoke_test(
     *,
     options: Mapping[str, Any],
     paths: Sequence[str],
-    host: str,
     collected: Mapping[str, Any] | None,
     say: Callable[[str], None],
 ) -> SmokeResult:
     """Run the smoke test; raise SmokeTestError on a failure.
 
     ``options`` are :class:`LocalFunction`'s (``local.function_options()``),
-    ``host`` the Host of the requests to ``paths``, ``collected`` the static
-    storage's configuration as ``collectstatic`` saw it (None: not compared).
+    ``collected`` the static storage's configuration as ``collectstatic`` saw
+    it (None: not compared). The requests to ``paths`` come as through the
+    function's URL (``front_door``), with a host of its form for its region.
     """
     reason = cannot_run_here(options)
     if reason:
@@ -122,8 +122,12 @@ def smoke_test(
                 f"{json.dumps(warm.payload)[:300]}, not {json.dumps(WARMUP_ANSWER)}: is its "
                 f"handler {local.HANDLER}?"
             )
+        host = front_door.public_host(
+            function_name=options["function_name"], region=options["region"], lookup=False
+        )
+        headers = front_door.PublicOrigin(host).to_function([], local_origin="")
         for path in paths:
-            event = http_events.make_event(method="GET", path=path, headers=[("Host", host)])
+            event = http_events.make_event(method="GET", path=path, headers=headers)
             outcome = function.invoke(event)
             if outcome.function_error is not None:
                 raise SmokeTestError(_function_error(outcome, f"on GET {path}"))

@@ -403,6 +403,34 @@ def make_lattice_event(
     }
 
 
+def make_lattice_v1_event(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    query: str = "",
+    headers: Headers = None,
+    body: Body = None,
+    base64_encoded: bool = False,
+    client_ip: str = SOURCE_IP,
+    host: str = "my-service-0a40eebed65f8d69c.7d67968.vpc-lattice-svcs.us-east-1.on.aws",
+) -> dict[str, Any]:
+    """VPC Lattice, event structure V1: snake_case keys, one string per header and parameter.
+
+    A repeated header arrives joined with ","; of a repeated query parameter
+    only the last value (the V1 structure has room for one).
+    """
+    pairs = _forwarded(_lower_with_host(headers, host), client_ip)
+    event_body, is_base64 = _body(body, base64_encoded)
+    return {
+        "raw_path": path,
+        "method": method,
+        "headers": {name: ",".join(values) for name, values in _multi(pairs).items()},
+        "query_string_parameters": dict(_decoded_query(query)),
+        "body": event_body if event_body is not None else "",
+        "is_base64_encoded": is_base64,
+    }
+
+
 FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     "apigw_v1": make_v1_event,
     "apigw_v1_single": lambda **kw: make_v1_event(multi_value=False, **kw),
@@ -417,6 +445,7 @@ FACTORIES: dict[str, Callable[..., dict[str, Any]]] = {
     ),
     "kong_forward": make_kong_event,
     "lattice": make_lattice_event,
+    "lattice_v1": make_lattice_v1_event,
 }
 
 

@@ -105,6 +105,21 @@ def lambda_handler(event, context):
         if v2:
             return {"statusCode": 204, "cookies": cookies, "body": ""}
         return {"statusCode": 204, "multiValueHeaders": {"Set-Cookie": cookies}, "body": ""}
+    if path == "/headers":
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(event["headers"] if v2 else event["multiValueHeaders"]),
+        }
+    if path == "/redirect":
+        # As Django's redirects to request.build_absolute_uri() are.
+        host = event["headers"]["host"] if v2 else event["multiValueHeaders"]["Host"][0]
+        return {
+            "statusCode": 302,
+            "headers": {"Location": f"https://{host}/landed?x=1"},
+            "cookies": [f"sessionid=s1; Domain={host}; Path=/; Secure; HttpOnly"],
+            "body": "",
+        }
     if path == "/crash":
         os._exit(1)
     if path == "/fail":
@@ -123,4 +138,44 @@ def lambda_handler(event, context):
         ),
         "isBase64Encoded": False,
     }
+"""
+
+
+# Writes where it is told ("{task_root}" is LAMBDA_TASK_ROOT) and says how each went.
+WRITER_HANDLER = """
+import os
+
+
+def lambda_handler(event, context):
+    writes = {}
+    for path in event.get("write", []):
+        path = path.format(task_root=os.environ["LAMBDA_TASK_ROOT"])
+        try:
+            with open(path, "w") as file:
+                file.write("written")
+            writes[path] = "ok"
+        except OSError as error:
+            writes[path] = f"[Errno {error.errno}] {error.strerror}"
+    return {
+        "uid": os.getuid(),
+        "writes": writes,
+        "exists": {path: os.path.exists(path) for path in event.get("exists", [])},
+    }
+"""
+
+# Logs a record with a traceback, then another, as a view's error does.
+LOGGING_HANDLER = """
+import logging
+
+logger = logging.getLogger("site")
+
+
+def lambda_handler(event, context):
+    try:
+        open("/nonexistent/media/images")
+    except OSError:
+        logger.exception("Internal Server Error: /breads/")
+    logger.error("second record")
+    print("printed")
+    return {}
 """

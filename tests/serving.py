@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 class Server:
     """``manage.py lambda_serve`` in its own process, its output read line by line."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        listen: tuple[str, ...] = ("--port", "0"),
+        cwd: Path = ROOT,
+    ) -> None:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -28,8 +34,8 @@ class Server:
             **(env or {}),
         }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "django", "lambda_serve", "--port", "0", *args],
-            cwd=ROOT,
+            [sys.executable, "-m", "django", "lambda_serve", *listen, *args],
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -38,7 +44,7 @@ class Server:
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.url = self.wait_for(r"Serving .* at (http://127\.0\.0\.1:\d+)/").group(1)
+        self.url = self.wait_for(r"Serving .* at (http://\S+:\d+)/ \(Ctrl-C to stop\)").group(1)
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -77,8 +83,9 @@ class Server:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[http.client.HTTPResponse, bytes]:
-        host, port = urllib.parse.urlsplit(self.url).netloc.split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        url = urllib.parse.urlsplit(self.url)
+        assert url.hostname is not None and url.port is not None
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()

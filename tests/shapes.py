@@ -19,6 +19,7 @@ FAMILIES = {
     "alb_multi": "alb_multi",
     "kong_forward": "kong",
     "lattice": "lattice",
+    "lattice_v1": "lattice_v1",
 }
 RESULT_KEYS = {
     "rest": {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"},
@@ -33,6 +34,7 @@ RESULT_KEYS = {
     },
     "kong": {"statusCode", "headers", "body", "isBase64Encoded"},
     "lattice": {"statusCode", "headers", "body", "isBase64Encoded"},
+    "lattice_v1": {"statusCode", "headers", "body", "isBase64Encoded"},
 }
 
 

@@ -132,9 +132,6 @@ def test_bad_http_event_is_a_400_naming_the_problem(
             {"Records": [{"eventSource": "aws:s3"}]}, "keys: Records", id="s3-notification"
         ),
         pytest.param({"body": "x", "path": "/"}, "keys: body, path", id="body-and-path-only"),
-        pytest.param(
-            {"manage": "check", "path": "/"}, "keys: manage, path", id="manage-with-extra-keys"
-        ),
         pytest.param({"warmup": "yes"}, "keys: warmup", id="warmup-not-true"),
     ],
 )

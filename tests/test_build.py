@@ -879,7 +879,7 @@ def test_include_pattern_going_up_through_a_link_leaves_from_its_target(
     # "link/.." is the parent of the link's target, as the file system reads it.
     write(tmp_path / "elsewhere", {"inner/x": "", "secret.csv": "a,b\n"})
     (project / "link").symlink_to(tmp_path / "elsewhere" / "inner")
-    lambda_setting(REQUIREMENTS=None, INCLUDE=["link/../secret.csv"])
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["link"], INCLUDE=["link/../secret.csv"])
 
     with pytest.raises(BuildError, match=r"which matches .*/elsewhere/secret.csv, outside the"):
         build_package()

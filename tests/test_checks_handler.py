@@ -89,6 +89,25 @@ def test_e015_log_requests_not_a_bool() -> None:
     ]
 
 
+@pytest.mark.parametrize("manage", [True, False, [], ["migrate", "clearsessions"], ("check",)])
+def test_good_manage_values_pass(manage: object) -> None:
+    assert run(MANAGE=manage) == []
+
+
+@pytest.mark.parametrize("manage", ["migrate", None, 1, ["migrate", 3], {"migrate": True}])
+def test_e016_manage_not_a_bool_or_list_of_names(manage: object) -> None:
+    assert run(MANAGE=manage) == [
+        (
+            "django_lambda.E016",
+            f"DJANGO_LAMBDA['MANAGE'] must be True, False or a list of command names, "
+            f"not {manage!r}.",
+            "True (the default) runs any command that carries a proof from lambda_invoke; "
+            "a list such as ['migrate', 'clearsessions'] runs only those; False runs none. "
+            "Until this is fixed the function refuses every command.",
+        )
+    ]
+
+
 def test_registered_with_django() -> None:
     from django.core import checks
 

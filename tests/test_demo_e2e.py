@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import boto3
 import pytest
 
 from demo_site.stars import mars
+from django_lambda import gate
 from tests.serving import sandbox_processes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +161,30 @@ def test_invoke_runs_the_deployed_function(demo: Demo) -> None:
         0,
         "System check identified no issues (0 silenced).\n",
     )
+    # The command passed the gate with the key lambda_deploy put in the function's
+    # configuration; the key is nowhere else.
+    key = deployed_key(demo.project)
+    assert key not in page.stdout + page.stderr + check.stdout + check.stderr
+    assert key.encode() not in (demo.project / ".lambda" / "package.zip").read_bytes()
+    assert not any(key in path.read_text() for path in demo.project.rglob("*.py"))
+
+
+def test_a_command_without_proof_is_refused(demo: Demo) -> None:
+    event = demo.project / ".lambda" / "manage-event.json"
+    event.write_text('{"manage": "check"}')
+    invoked = manage(demo.project, demo.env, "lambda_invoke", "--sandbox", "--event", str(event))
+    assert invoked.returncode == 0, invoked.stderr
+    assert json.loads(invoked.stdout)["stderr"].startswith("Refused: the event carries no proof.")
+
+
+def deployed_key(project: Path) -> str:
+    endpoint = json.loads((project / ".lambda" / "sandbox.json").read_text())["endpoint_url"]
+    # The demo's region when the environment names none (demo_site/settings.py).
+    client = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1")
+    configuration = client.get_function_configuration(
+        FunctionName="django-lambda-demo", Qualifier="live"
+    )
+    return str(configuration["Environment"]["Variables"][gate.KEY_VARIABLE])
 
 
 def test_the_served_page_and_its_hashed_logo(demo: Demo) -> None:
@@ -230,6 +256,34 @@ def test_a_real_browser_renders_the_whole_page(demo: Demo) -> None:
     assert picture_width == 960
     assert background == "rgb(17, 26, 58)"
     assert failed == []
+
+
+@pytest.mark.parametrize("width", [360, 320])
+def test_a_phone_screen_does_not_scroll_sideways(demo: Demo, width: int) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(demo.url + "/", wait_until="load")
+            scroll_width, client_width = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            too_wide = page.evaluate(
+                """() => [...document.querySelectorAll("body *")]
+                    .filter(e => e.getBoundingClientRect().right > innerWidth)
+                    .map(e => e.tagName.toLowerCase() + "." + e.getAttribute("class"))"""
+            )
+            page.screenshot(path=str(ARTIFACTS / f"demo-stars-{width}.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert too_wide == []
+    assert scroll_width == client_width == width
 
 
 def copy_project(target: Path) -> Path:

@@ -49,7 +49,7 @@ def test_demo_passes_the_deploy_checks() -> None:
         check=False,
     )
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "System check identified no issues (1 silenced).\n"
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
 
 
 def test_defaults_are_safe_for_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,8 +71,9 @@ def test_defaults_are_safe_for_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
         ("abcdefghij1234567890.lambda-url.eu-west-1.on.aws", True),
         ("abcdefghij1234567890.lambda-url.us-east-1.on.aws", False),
         ("a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com", True),
-        ("127.0.0.1", True),
-        ("localhost", True),
+        # The local commands send the function's host, as the README recommends.
+        ("127.0.0.1", False),
+        ("localhost", False),
         ("stars.example.com", True),
         ("evil.example", False),
         ("lambda-url.eu-west-1.on.aws.evil.example", False),

@@ -16,10 +16,11 @@ import boto3
 import django
 import pytest
 from botocore.stub import Stubber
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_lambda import aws, build
+from django_lambda import aws, build, gate
 from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 
@@ -57,7 +58,12 @@ def test_first_deploy_creates_function_version_alias_and_url(site: dict[str, Any
     assert config["Role"] == site["ROLE_ARN"]
     assert config["MemorySize"] == 512
     assert config["Timeout"] == 30
-    assert config["Environment"]["Variables"] == {"DJANGO_SETTINGS_MODULE": "tests.settings"}
+    variables = config["Environment"]["Variables"]
+    key = variables.pop(gate.KEY_VARIABLE)
+    assert variables == {"DJANGO_SETTINGS_MODULE": "tests.settings"}
+    # A random key for the command gate, in the function's configuration only.
+    assert len(key) >= 43
+    assert key not in output
     assert published() == ["1"]
     assert alias_version() == "1"
     url = client.get_function_url_config(FunctionName="site", Qualifier="live")
@@ -149,11 +155,42 @@ def test_changed_setting_updates_configuration_and_publishes(
     assert "Code unchanged" in output
     version_2 = lambda_client().get_function_configuration(FunctionName="site", Qualifier="2")
     assert version_2["MemorySize"] == 1024
+    # The command gate's key is kept: an ENVIRONMENT that changes cannot drop it.
     assert version_2["Environment"]["Variables"] == {
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "FEATURE": "on",
+        gate.KEY_VARIABLE: deployed_key(),
     }
+    assert deployed_key("1") == deployed_key()
     assert alias_version() == "2"
+
+
+def deployed_key(qualifier: str = "$LATEST") -> str:
+    config = lambda_client().get_function_configuration(FunctionName="site", Qualifier=qualifier)
+    return str(config["Environment"]["Variables"][gate.KEY_VARIABLE])
+
+
+def test_later_deploys_keep_the_key_and_a_removed_one_is_made_again(
+    site: dict[str, Any], fake_build: FakeBuild
+) -> None:
+    deploy("--skip-static")
+    first = deployed_key()
+    fake_build.body = "v2"
+    output = deploy("--skip-static")
+    assert "Updating configuration" not in output
+    assert deployed_key() == first
+
+    # Removing the variable is how to change the key: the next deploy makes a new one.
+    lambda_client().update_function_configuration(
+        FunctionName="site", Environment={"Variables": {"DJANGO_SETTINGS_MODULE": "tests.settings"}}
+    )
+    out, err = io.StringIO(), io.StringIO()
+    call_command("lambda_deploy", "--skip-static", verbosity=3, stdout=out, stderr=err)
+    output = out.getvalue() + err.getvalue()
+    assert "Updating configuration: Environment." in output
+    second = deployed_key()
+    assert second != first
+    assert first not in output and second not in output
 
 
 def test_rollback_moves_alias_to_previous_then_to_given(

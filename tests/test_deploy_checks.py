@@ -127,6 +127,13 @@ def test_e127_environment_reserved_keys() -> None:
     assert "AWS_REGION, AWS_SECRET_ACCESS_KEY." in message.msg
 
 
+def test_e136_environment_sets_the_gate_key() -> None:
+    message = only(run(ENVIRONMENT={"DJANGO_LAMBDA_KEY": "chosen-by-hand", "OK": "z"}))
+    assert message.id == "django_lambda.E136"
+    assert "DJANGO_LAMBDA_KEY" in message.msg
+    assert "chosen-by-hand" not in message.msg + message.hint
+
+
 @pytest.mark.parametrize("alias", ["$LATEST", "12", "", "a b", None])
 def test_e128_alias(alias: object) -> None:
     message = only(run(ALIAS=alias))

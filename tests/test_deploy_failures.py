@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws
+from django_lambda import aws, gate
 from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy, write_site
 
@@ -24,6 +24,13 @@ ROLE = "arn:aws:iam::123456789012:role/site-lambda"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:site"
 OLD_SHA = "b2xkLWNvZGUtc2hhLTI1Ni1pbi1iYXNlNjQtZm9ybQ=="
 SETTING = {"FUNCTION_NAME": "site", "ROLE_ARN": ROLE, "REGION": "us-east-1"}
+# The command gate's key, as the first deploy made it (and as gate.new_key makes it here).
+KEY = "stubbed-function-key"
+
+
+@pytest.fixture(autouse=True)
+def known_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gate, "new_key", lambda: KEY)
 
 
 @pytest.fixture
@@ -58,7 +65,9 @@ def configuration(
         "CodeSha256": sha,
         "MemorySize": memory,
         "Timeout": 30,
-        "Environment": {"Variables": {"DJANGO_SETTINGS_MODULE": "tests.settings"}},
+        "Environment": {
+            "Variables": {"DJANGO_SETTINGS_MODULE": "tests.settings", gate.KEY_VARIABLE: KEY}
+        },
         "Version": version,
         "State": "Active",
         "LastUpdateStatus": "Successful",
@@ -465,6 +474,7 @@ def test_create_sends_every_setting(stubbed: Stubber, fake_build: FakeBuild) -> 
                 "Variables": {
                     "DJANGO_SETTINGS_MODULE": "tests.static_site.settings",
                     "MODE": "prod",
+                    gate.KEY_VARIABLE: KEY,
                 }
             },
             "Layers": [layer],

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,14 +20,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from django_lambda import gate
 from tests.django_site import make_site
 from tests.serving import ROOT, Server, fetch, gone
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     base = tmp_path_factory.mktemp("e2e")
-    return make_site(base / "site", database=base / "db.sqlite3")
+    # Under /tmp, the only place a function can write to on Lambda.
+    database = Path(f"/tmp/django-lambda-e2e-{uuid.uuid4().hex}.sqlite3")
+    yield make_site(base / "site", database=database)
+    # Where the function's /tmp is this machine's, it stays behind.
+    database.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -74,8 +80,12 @@ def test_invoke_local_builds_then_serves_a_request(site_settings: Path) -> None:
     assert zip_path.stat().st_mtime_ns == built
 
 
-def test_invoke_local_manage(site_settings: Path) -> None:
-    out, _ = invoke("--manage", "migrate --noinput")
+def test_invoke_local_manage(site_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The local function gets a key of this run in its process environment; the
+    # command goes with a proof made with it. Neither is anywhere else.
+    key = "a-key-for-this-local-run-" + "k" * 20
+    monkeypatch.setattr(gate, "new_key", lambda: key)
+    out, err = invoke("--manage", "migrate --noinput", "--log")
     assert out == (
         "Operations to perform:\n"
         "  Apply all migrations: contenttypes\n"
@@ -83,11 +93,47 @@ def test_invoke_local_manage(site_settings: Path) -> None:
         "  Applying contenttypes.0001_initial... OK\n"
         "  Applying contenttypes.0002_remove_content_type_name... OK\n"
     )
-    err = io.StringIO()
+    proof = gate.make_proof(key, "manage", "migrate --noinput")
+    package = (site_settings / ".lambda" / "package.zip").read_bytes()
+    for secret in (key, proof):
+        assert secret not in out + err
+        assert secret.encode() not in package
+    err_stream = io.StringIO()
     with pytest.raises(CommandError) as caught:
-        call_command("lambda_invoke", "--manage", "nosuchcommand", "--local", stderr=err)
+        call_command("lambda_invoke", "--manage", "nosuchcommand", "--local", stderr=err_stream)
     assert caught.value.returncode == 1
-    assert "Unknown command: 'nosuchcommand'" in err.getvalue()
+    assert "Unknown command: 'nosuchcommand'" in err_stream.getvalue()
+
+
+def test_invoke_local_refuses_a_command_without_proof(site_settings: Path, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"manage": "migrate --noinput"}))
+    out, err = invoke("--event", str(event), "--log")
+    assert json.loads(out) == {
+        "returncode": 126,
+        "stdout": "",
+        "stderr": "Refused: the event carries no proof. Send commands with "
+        "`manage.py lambda_invoke --manage`.\n",
+    }
+    assert '"message": "command refused"' in err
+
+
+def test_a_view_cannot_write_into_the_package_only_into_tmp(site_settings: Path) -> None:
+    out, err = invoke("GET", "/write/base/", "--log")
+    # As on Lambda, where the task root is a read-only file system.
+    expected = "OSError: [Errno 30] Read-only file system"
+    if "read-only by permissions only" in err:  # this machine allows no mount namespace
+        expected = "PermissionError: [Errno 13] Permission denied"
+    assert out.startswith("HTTP/1.1 500 Internal Server Error\n")
+    assert re.search(
+        rf"^{re.escape(expected)}: '/\S+/\.lambda/unpacked/[0-9a-f]{{16}}/written\.txt'$",
+        err,
+        re.M,
+    ), err
+    assert not list(site_settings.glob(".lambda/unpacked/*/written.txt"))
+
+    out, _ = invoke("GET", "/write/tmp/")
+    assert out == "HTTP/1.1 200 OK\nContent-Type: text/plain\n\nwrote /tmp/written.txt\n"
 
 
 def test_serve_the_site(site_settings: Path) -> None:

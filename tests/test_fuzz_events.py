@@ -51,9 +51,10 @@ DETECTION_KEYS: dict[str, list[tuple[str, ...]]] = {
         ("requestContext", "serviceNetworkArn"),
         ("requestContext", "serviceArn"),
     ],
+    "lattice_v1": [("raw_path",)],
 }
 # Sources that carry every value of a repeated query key.
-REPEATS_SURVIVE = sorted(set(FACTORIES) - {"apigw_v1_single", "alb"})
+REPEATS_SURVIVE = sorted(set(FACTORIES) - {"apigw_v1_single", "alb", "lattice_v1"})
 
 
 def echo(result: dict[str, Any]) -> dict[str, Any]:

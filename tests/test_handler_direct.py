@@ -9,15 +9,28 @@ import pytest
 from django.core.management.base import BaseCommand
 from django.core.signals import request_started
 
+from django_lambda import gate
 from django_lambda.events.common import EMPTY_INPUT
-from django_lambda.handler import UnknownEventError, lambda_handler, run_manage
+from django_lambda.handler import UnknownEventError, lambda_handler
+from django_lambda.remote import command_event, run_manage
 from tests.factories import make_v2_event
 
 CONTEXT = SimpleNamespace(aws_request_id="req-1")
+KEY = "direct-tests-key"
+
+
+@pytest.fixture(autouse=True)
+def function_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The function's key, as lambda_deploy sets it; the commands below carry its proofs."""
+    monkeypatch.setenv(gate.KEY_VARIABLE, KEY)
+
+
+def manage(command_line: str) -> dict[str, Any]:
+    return lambda_handler(command_event(command_line, KEY), CONTEXT)
 
 
 def test_manage_runs_the_command_with_its_whole_output() -> None:
-    result = lambda_handler({"manage": "check --deploy --fail-level CRITICAL"}, CONTEXT)
+    result = manage("check --deploy --fail-level CRITICAL")
     # Warnings go to stderr, the way `manage.py check` writes them: four of
     # Django's security warnings, and django_lambda.W100 for the default LocMemCache.
     assert (result["returncode"], result["stdout"]) == (0, "")
@@ -26,12 +39,12 @@ def test_manage_runs_the_command_with_its_whole_output() -> None:
 
 
 def test_manage_splits_like_a_shell() -> None:
-    result = lambda_handler({"manage": "shell -v 0 -c 'print(\"a b\")'"}, CONTEXT)
+    result = manage("shell -v 0 -c 'print(\"a b\")'")
     assert result == {"returncode": 0, "stdout": "a b\n", "stderr": ""}
 
 
 def test_manage_command_error_is_a_returncode() -> None:
-    result = lambda_handler({"manage": "check --tag no-such-tag"}, CONTEXT)
+    result = manage("check --tag no-such-tag")
     assert result == {
         "returncode": 1,
         "stdout": "",
@@ -40,7 +53,7 @@ def test_manage_command_error_is_a_returncode() -> None:
 
 
 def test_manage_unknown_command() -> None:
-    assert lambda_handler({"manage": "no_such_command"}, CONTEXT) == {
+    assert manage("no_such_command") == {
         "returncode": 1,
         "stdout": "",
         "stderr": "CommandError: Unknown command: 'no_such_command'\n",
@@ -48,7 +61,7 @@ def test_manage_unknown_command() -> None:
 
 
 def test_manage_bad_arguments() -> None:
-    result = lambda_handler({"manage": "check --no-such-option"}, CONTEXT)
+    result = manage("check --no-such-option")
     assert result == {
         "returncode": 1,
         "stdout": "",
@@ -57,7 +70,7 @@ def test_manage_bad_arguments() -> None:
 
 
 def test_manage_system_exit_is_a_returncode() -> None:
-    result = lambda_handler({"manage": "check --help"}, CONTEXT)
+    result = manage("check --help")
     assert (result["returncode"], result["stderr"]) == (0, "")
     assert result["stdout"].startswith("usage: ")
 
@@ -70,7 +83,7 @@ def test_manage_system_exit_with_message(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr("django.core.management.load_command_class", lambda app, name: Command())
     monkeypatch.setattr("django.core.management.get_commands", lambda: {"stopper": "tests"})
-    assert lambda_handler({"manage": "stopper"}, CONTEXT) == {
+    assert manage("stopper") == {
         "returncode": 1,
         "stdout": "before\n",
         "stderr": "stopped early\n",
@@ -84,7 +97,7 @@ def test_manage_crash_is_a_returncode_with_traceback(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr("django.core.management.load_command_class", lambda app, name: Command())
     monkeypatch.setattr("django.core.management.get_commands", lambda: {"crasher": "tests"})
-    result = lambda_handler({"manage": "crasher"}, CONTEXT)
+    result = manage("crasher")
     assert (result["returncode"], result["stdout"]) == (1, "")
     assert result["stderr"].startswith("Traceback (most recent call last):")
     assert result["stderr"].endswith("ZeroDivisionError: division by zero\n")
@@ -119,11 +132,6 @@ def test_http_events_cannot_reach_manage() -> None:
     result = lambda_handler(event, CONTEXT)
     assert result["statusCode"] == 200
     assert "returncode" not in result
-
-
-def test_manage_needs_to_be_the_only_key() -> None:
-    with pytest.raises(UnknownEventError):
-        lambda_handler({"manage": "check", "query": "x"}, CONTEXT)
 
 
 SCHEDULED = {

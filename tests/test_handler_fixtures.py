@@ -326,6 +326,40 @@ EXPECTED_LATTICE = {
     "isBase64Encoded": False,
 }
 
+# Event structure V1, as AWS documents it: snake_case keys, one string per
+# header, the body base64 ({"test": "event"}), and a header name with "_"
+# (user_agent), which is dropped like any other.
+LATTICE_V1_HOST = "test-lambda-service-3908sdf9u3u.dkfjd93.vpc-lattice-svcs.us-east-2.on.aws"
+EXPECTED_LATTICE_V1 = {
+    "statusCode": 200,
+    "headers": {"Content-Type": "application/json"},
+    "body": {
+        "method": "POST",
+        "path": "/echo/",
+        "path_info": "/echo/",
+        "script_name": "",
+        "query": {"order-id": ["1"]},
+        "headers": {
+            "Content-Length": "17",
+            "X-Forwarded-For": "10.213.229.10",
+            "Host": LATTICE_V1_HOST,
+            "Accept": "*/*",
+        },
+        "cookies": {},
+        "body": "eyJ0ZXN0IjogImV2ZW50In0=",
+        "post": {},
+        "files": {},
+        "content_length": "17",
+        "scheme": "https",
+        "host": LATTICE_V1_HOST,
+        "server_name": LATTICE_V1_HOST,
+        "server_port": "443",
+        "remote_addr": "10.213.229.10",
+        "url": f"https://{LATTICE_V1_HOST}/echo/?order-id=1",
+    },
+    "isBase64Encoded": False,
+}
+
 
 @pytest.mark.parametrize(
     ("name", "expected"),
@@ -339,6 +373,7 @@ EXPECTED_LATTICE = {
         ("kong_awsgateway_old", EXPECTED_KONG_AWSGATEWAY_OLD),
         ("kong_forward", EXPECTED_KONG_FORWARD),
         ("lattice", EXPECTED_LATTICE),
+        ("lattice_v1", EXPECTED_LATTICE_V1),
     ],
 )
 def test_fixture(name: str, expected: dict[str, Any]) -> None:
@@ -356,4 +391,5 @@ def test_every_fixture_is_tested() -> None:
         "kong_awsgateway_old",
         "kong_forward",
         "lattice",
+        "lattice_v1",
     ]

@@ -12,7 +12,8 @@ import pytest
 from django.core.signals import request_finished
 from django.test import override_settings
 
-from django_lambda.handler import RESPONSE_LIMIT, lambda_handler
+from django_lambda.handler import lambda_handler
+from django_lambda.limits import RESPONSE_LIMIT
 from tests.factories import (
     FUNCTION_URL_DOMAIN,
     HTTP_API_DOMAIN,
@@ -26,7 +27,7 @@ CONTEXT = SimpleNamespace(aws_request_id="8476a536-e9f4-11e8-9739-2dfe598c3fcd")
 
 V1 = ("apigw_v1", "apigw_v1_single", "kong_awsgateway", "kong_awsgateway_old")
 V2 = ("apigw_v2", "apigw_v2_stage", "function_url")
-ALL = (*V1, *V2, "alb", "alb_multi", "kong_forward", "lattice")
+ALL = (*V1, *V2, "alb", "alb_multi", "kong_forward", "lattice", "lattice_v1")
 WITH_DOMAIN = ("apigw_v1", "apigw_v1_single", "kong_awsgateway", *V2)
 
 ALB_HOST = "lambda-alb-123578498.us-east-1.elb.amazonaws.com"
@@ -73,6 +74,7 @@ SOURCE_REQUEST: dict[str, dict[str, Any]] = {
     },
 }
 SOURCE_REQUEST["alb_multi"] = SOURCE_REQUEST["alb"]
+SOURCE_REQUEST["lattice_v1"] = SOURCE_REQUEST["lattice"]
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +189,7 @@ def test_get_with_query(source: str) -> None:
         "e": ["café"],
         "empty": [""],
     }
-    if source in ("apigw_v1_single", "alb"):
+    if source in ("apigw_v1_single", "alb", "lattice_v1"):
         # Without multiValue* keys the source itself keeps only the last value.
         expected_query["a"] = ["2"]
     echo = echoed(source, query=expected_query)
@@ -200,7 +202,7 @@ def result_query(source: str, raw: str) -> str:
     # the others rebuild it from parameters, in the one canonical encoding.
     if source in V2 or source == "kong_forward":
         return raw
-    first = "a=2" if source in ("apigw_v1_single", "alb") else "a=1&a=2"
+    first = "a=2" if source in ("apigw_v1_single", "alb", "lattice_v1") else "a=1&a=2"
     return first + "&plus=x+y&lit=x%2By&sp=x+y&e=caf%C3%A9&empty"
 
 
@@ -353,7 +355,7 @@ def test_host_falls_back_to_request_context_domain(source: str) -> None:
     assert parsed(invoke(event)) == shaped(source, headers=JSON, body=echoed(source))
 
 
-@pytest.mark.parametrize("source", ("alb", "alb_multi", "lattice"))
+@pytest.mark.parametrize("source", ("alb", "alb_multi", "lattice", "lattice_v1"))
 def test_remote_addr_is_the_address_the_balancer_appended(source: str) -> None:
     headers = {"X-Forwarded-For": "6.6.6.6, 7.7.7.7"}
     echo = echoed(source)
@@ -633,7 +635,7 @@ def test_missing_method_is_400(source: str) -> None:
     elif source == "kong_forward":
         del event["request_method"]
         event["request_uri"] = "/echo/"  # still recognisably Kong
-    elif source == "lattice":
+    elif source in ("lattice", "lattice_v1"):
         del event["method"]
     else:
         event["httpMethod"] = None

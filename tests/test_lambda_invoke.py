@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws
+from django_lambda import aws, front_door, gate
 from tests.local_packages import ECHO_HANDLER, HTTP_HANDLER, make_zip
 
 SETTINGS = {"FUNCTION_NAME": "site", "ALIAS": "live"}
@@ -55,6 +56,14 @@ class StubbedLambda:
                 "LastModifiedTime": "2026-01-01T00:00:00.000+0000",
             },
             params,
+        )
+
+    def add_configuration(self, variables: dict[str, str], *, qualifier: str = "live") -> None:
+        """The answer to get_function_configuration: the environment holding the key."""
+        self.stubber.add_response(
+            "get_function_configuration",
+            {"FunctionName": "site", "Environment": {"Variables": variables}},
+            {"FunctionName": "site", "Qualifier": qualifier},
         )
 
     def add_result(
@@ -150,7 +159,31 @@ def test_host_defaults_to_the_alias_function_url(stubbed: StubbedLambda) -> None
     assert event["rawPath"] == "/a%2541"
 
 
+def test_without_a_url_the_host_is_one_of_its_form(stubbed: StubbedLambda) -> None:
+    for _ in range(2):
+        stubbed.add_url(None)
+        stubbed.add_result({"statusCode": 200, "body": "ok"})
+        run("GET", "/")
+    hosts = [event["headers"]["host"] for event in stubbed.sent]
+    # As the README's ALLOWED_HOSTS expects it; the same one every time.
+    assert re.fullmatch(r"[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws", hosts[0])
+    assert hosts[1] == hosts[0]
+
+
+def test_the_host_of_the_http_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    with (
+        mock_aws(),
+        override_settings(DJANGO_LAMBDA={**SETTINGS, "HTTP": "http_api"}),
+    ):
+        client = boto3.client("apigatewayv2", region_name="us-east-1")
+        assert front_door.deployed_host() is None
+        api = client.create_api(Name="site", ProtocolType="HTTP")
+        client.create_api(Name="another-site", ProtocolType="HTTP")
+        assert front_door.deployed_host() == f"{api['ApiId']}.execute-api.us-east-1.amazonaws.com"
+
+
 def test_post_data_goes_as_a_form_and_v1_headers_come_back(stubbed: StubbedLambda) -> None:
+    stubbed.add_url("https://abcdefgh.lambda-url.us-east-1.on.aws/")
     stubbed.add_result(
         {
             "statusCode": 302,
@@ -165,7 +198,11 @@ def test_post_data_goes_as_a_form_and_v1_headers_come_back(stubbed: StubbedLambd
     assert event["httpMethod"] == "POST"
     assert event["body"] == "star=42"
     assert event["isBase64Encoded"] is False
-    assert event["multiValueHeaders"] == {"Content-Type": ["application/x-www-form-urlencoded"]}
+    # Another event shape, the same host: the function's.
+    assert event["multiValueHeaders"] == {
+        "Host": ["abcdefgh.lambda-url.us-east-1.on.aws"],
+        "Content-Type": ["application/x-www-form-urlencoded"],
+    }
 
 
 def test_binary_body_is_named_not_printed_or_written_with_o(
@@ -207,16 +244,77 @@ def test_data_file_body_is_sent_base64_when_binary(stubbed: StubbedLambda, tmp_p
     assert (event["body"], event["isBase64Encoded"]) == ("/wD+", True)
 
 
+KEY = "the-deployed-function-key"
+DEPLOYED = {"DJANGO_SETTINGS_MODULE": "site.settings", gate.KEY_VARIABLE: KEY}
+
+
 def test_manage_prints_whole_output_and_succeeds(stubbed: StubbedLambda) -> None:
     long_output = "".join(f"  Applying app.{n:04d}_migration... OK\n" for n in range(500))
+    stubbed.add_configuration(DEPLOYED)
     stubbed.add_result({"returncode": 0, "stdout": long_output, "stderr": "a warning\n"})
     out, err = run("--manage", "migrate --noinput")
-    assert stubbed.sent == [{"manage": "migrate --noinput"}]
+    # The command goes with its proof, made with the key in the function's environment.
+    assert stubbed.sent == [
+        {
+            "manage": "migrate --noinput",
+            "proof": gate.make_proof(KEY, "manage", "migrate --noinput"),
+        }
+    ]
     assert out == long_output
     assert err == "a warning\n"
+    assert KEY not in out + err
+
+
+@pytest.mark.parametrize("qualifier", [["--alias", "blue"], ["--qualifier", "7"]])
+def test_manage_reads_the_key_of_the_version_it_invokes(
+    stubbed: StubbedLambda, qualifier: list[str]
+) -> None:
+    stubbed.add_configuration(DEPLOYED, qualifier=qualifier[1])
+    stubbed.add_result({"returncode": 0, "stdout": "ok\n", "stderr": ""}, qualifier=qualifier[1])
+    out, _ = run("--manage", "check", *qualifier)
+    assert out == "ok\n"
+
+
+def test_manage_to_a_function_without_a_key_says_to_deploy(stubbed: StubbedLambda) -> None:
+    stubbed.add_configuration({"DJANGO_SETTINGS_MODULE": "site.settings"})
+    error, _, _ = run_failing("--manage", "check")
+    assert str(error) == (
+        "site:live has no DJANGO_LAMBDA_KEY environment variable, so it would refuse the "
+        "command: it was deployed before django-lambda proved commands, or the variable was "
+        "removed. Deploy it with lambda_deploy, which makes a key, then run the command again."
+    )
+    assert stubbed.sent == []
+
+
+def test_manage_to_a_missing_alias_says_to_deploy(stubbed: StubbedLambda) -> None:
+    stubbed.stubber.add_client_error(
+        "get_function_configuration",
+        service_error_code="ResourceNotFoundException",
+        expected_params={"FunctionName": "site", "Qualifier": "live"},
+    )
+    error, _, _ = run_failing("--manage", "check")
+    assert str(error) == (
+        "Function 'site' has no alias or version 'live': deploy it with lambda_deploy, "
+        "or pick another with --alias/--qualifier."
+    )
+
+
+def test_manage_without_permission_to_read_the_key(stubbed: StubbedLambda) -> None:
+    stubbed.stubber.add_client_error(
+        "get_function_configuration",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized to perform: lambda:GetFunctionConfiguration",
+        expected_params={"FunctionName": "site", "Qualifier": "live"},
+    )
+    error, _, _ = run_failing("--manage", "check")
+    assert str(error).startswith(
+        "get_function_configuration on function 'site' failed (AccessDeniedException): "
+    )
+    assert "Hint: The deploying identity may not call get_function_configuration." in str(error)
 
 
 def test_manage_exit_status_is_the_commands(stubbed: StubbedLambda) -> None:
+    stubbed.add_configuration(DEPLOYED)
     stubbed.add_result({"returncode": 3, "stdout": "", "stderr": "CommandError: no such app\n"})
     with pytest.raises(CommandError, match=r"^The command exited with status 3\.$") as caught:
         run("--manage", "migrate nope")
@@ -224,6 +322,7 @@ def test_manage_exit_status_is_the_commands(stubbed: StubbedLambda) -> None:
 
 
 def test_manage_with_an_unexpected_answer(stubbed: StubbedLambda) -> None:
+    stubbed.add_configuration(DEPLOYED)
     stubbed.add_result({"statusCode": 400, "body": "bad"})
     with pytest.raises(CommandError, match=r"did not answer as a django_lambda handler"):
         run("--manage", "check")
@@ -346,6 +445,38 @@ def test_local_http_request(tmp_path: Path) -> None:
     }
     assert err.startswith("GET /hello\nREPORT RequestId: ")
     assert "Init Duration: " in err
+
+
+@pytest.mark.parametrize(
+    ("http", "form"),
+    [
+        ("function_url", r"[0-9a-f]{32}\.lambda-url\.eu-west-3\.on\.aws"),
+        ("http_api", r"[0-9a-f]{10}\.execute-api\.eu-west-3\.amazonaws\.com"),
+    ],
+)
+def test_local_requests_carry_a_host_of_the_functions_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http: str, form: str
+) -> None:
+    package = make_zip(tmp_path, ECHO_HANDLER)
+    # No AWS call: a local run looks nothing up.
+    monkeypatch.setattr(aws, "client", None)
+    with override_settings(
+        DJANGO_LAMBDA={"FUNCTION_NAME": "site", "REGION": "eu-west-3", "HTTP": http}
+    ):
+        out, _ = run("GET", "/", "--local", "--package", str(package))
+    event = json.loads(out.partition("\n\n")[2])["event"]
+    assert re.fullmatch(form, event["headers"]["host"])
+    assert event["requestContext"]["domainName"] == event["headers"]["host"]
+
+
+def test_local_package_path_may_be_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_zip(tmp_path, HTTP_HANDLER)
+    monkeypatch.chdir(tmp_path)
+    out, _ = run("GET", "/hello", "--local", "--package", "package.zip")
+    assert out.startswith("HTTP/1.1 200 OK\n")
+    assert json.loads(out.partition("\n\n")[2])["path"] == "/hello"
 
 
 def test_local_function_error(tmp_path: Path) -> None:

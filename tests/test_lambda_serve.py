@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from django_lambda import local
+from django_lambda.management.commands import lambda_serve
 from tests.local_packages import HTTP_HANDLER, make_zip
 from tests.serving import ROOT, Server, fetch, gone
 
@@ -151,10 +154,112 @@ def _is_child(entry: Path) -> bool:
     ("args", "message"),
     [
         (("--concurrency", "0"), "--concurrency must be 1 or more, not 0."),
-        (("--port", "70000"), "--port must be between 0 and 65535, not 70000."),
+        (("--port", "70000"), "The port must be between 0 and 65535, not 70000."),
+        (("70000",), "The port must be between 0 and 65535, not 70000."),
+        (("localhost",), "'localhost' is not a valid port number or address:port pair."),
+        (("[::1]",), "'[::1]' is not a valid port number or address:port pair."),
+        (
+            ("8080", "--port", "8081"),
+            "Give the address either as '8080' or with --addr/--port, not both.",
+        ),
     ],
 )
 def test_bad_options(args: tuple[str, ...], message: str) -> None:
     with pytest.raises(CommandError) as caught:
         call_command("lambda_serve", *args)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("args", "address"),
+    [
+        ((), ("127.0.0.1", 8000)),
+        (("8080",), ("127.0.0.1", 8080)),
+        (("0.0.0.0:8000",), ("0.0.0.0", 8000)),
+        (("localhost:9000",), ("localhost", 9000)),
+        (("[::1]:8000",), ("::1", 8000)),
+        (("[::]:0",), ("::", 0)),
+        (("-6",), ("::1", 8000)),
+        (("-6", "8001"), ("::1", 8001)),
+        (("--addr", "0.0.0.0", "--port", "9"), ("0.0.0.0", 9)),
+    ],
+)
+def test_addrport_as_runserver_takes_it(args: tuple[str, ...], address: tuple[str, int]) -> None:
+    command = lambda_serve.Command()
+    options = command.create_parser("manage.py", "lambda_serve").parse_args(args)
+    assert (
+        command.address(options.addrport, options.use_ipv6, options.addr, options.port) == address
+    )
+
+
+def test_ipv6_and_a_relative_package_path(package: Path) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    # runserver's form of the address; the package named relative to the working directory.
+    server = Server(
+        "--package", package.name, "--concurrency", "1", listen=("[::1]:0",), cwd=package.parent
+    )
+    try:
+        assert server.url.startswith("http://[::1]:")
+        status, _, body = fetch(server, "/ipv6")
+        assert (status, json.loads(body)["path"]) == (200, "/ipv6")
+    finally:
+        assert server.stop(signal.SIGTERM) == 0
+
+
+def test_a_burst_of_connections_waits_in_the_listen_queue(package: Path) -> None:
+    # Nothing accepts: every connection the kernel completes waits in the backlog.
+    # socketserver's default of 5 would leave the 7th hanging on SYN retries.
+    pool = local.FunctionPool(package, size=1)
+    with local.LocalServer(("127.0.0.1", 0), pool) as server:
+        port = server.server_address[1]
+        connections = []
+        try:
+            for _ in range(100):
+                connections.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        finally:
+            for connection in connections:
+                connection.close()
+    pool.close()
+    assert len(connections) == 100
+
+
+def test_requests_reach_the_function_as_through_its_url(server: Server) -> None:
+    local_origin = server.url
+    response, body = server.request(
+        "GET",
+        "/headers",
+        headers={
+            "Origin": local_origin,
+            "Referer": f"{local_origin}/form/?a=1",
+            "X-Forwarded-Proto": "http",
+            "Accept": "text/html",
+        },
+    )
+    headers = json.loads(body)
+    host = headers["host"]
+    # The made-up host of the function's form (no URL here), its region the test's.
+    assert re.fullmatch(r"[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws", host)
+    assert headers == {
+        "host": host,
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "443",
+        "origin": f"https://{host}",
+        "referer": f"https://{host}/form/?a=1",
+        "accept": "text/html",
+        "accept-encoding": "identity",
+    }
+    # Said before it serves.
+    assert f"Requests reach the function as https://{host}/... (Host, Origin, Referer and " in (
+        "\n".join(server.output)
+    )
+
+    # Another site's origin is left as it is (CSRF must refuse it, as on Lambda).
+    _, body = server.request("GET", "/headers", headers={"Origin": "https://evil.example"})
+    assert json.loads(body)["origin"] == "https://evil.example"
+
+    # The function's absolute redirect stays on this server; its cookie is kept here.
+    response, _ = server.request("GET", "/redirect")
+    assert response.status == 302
+    assert response.getheader("Location") == f"{local_origin}/landed?x=1"
+    assert response.getheader("Set-Cookie") == "sessionid=s1; Path=/; Secure; HttpOnly"

@@ -227,7 +227,11 @@ def test_unpack_is_keyed_by_the_package_bytes(tmp_path: Path) -> None:
     unpacked_other = local.unpack(other, root)
     assert unpacked_other != local.unpack(first, root)
     assert unpacked_other.name == local.package_sha256(other)[:16]
-    assert (unpacked_other / "bin" / "tool").stat().st_mode & 0o777 == 0o755
+    # The zip's modes, without write permissions: the task root is read-only.
+    assert (unpacked_other / "bin" / "tool").stat().st_mode & 0o777 == 0o555
+    assert (unpacked_other / "django_lambda" / "handler.py").stat().st_mode & 0o777 == 0o444
+    assert (unpacked_other / "bin").stat().st_mode & 0o777 == 0o555
+    assert unpacked_other.stat().st_mode & 0o777 == 0o555
     assert (
         (unpacked_other / "django_lambda" / "handler.py")
         .read_text()

@@ -138,10 +138,22 @@ def test_objects_are_served_over_plain_http(shared_project: Path) -> None:
             "text/css",
             b"body{}",
         )
-    # The code bucket stays private.
-    with pytest.raises(urllib.error.HTTPError) as error:
-        urllib.request.urlopen(f"{info.endpoint_url}/{sandbox.CODE_BUCKET}/code.zip")
-    assert error.value.code == 403
+    # HEAD as GET (S3 authorizes both with s3:GetObject), headers and no body.
+    head = urllib.request.Request(f"{info.endpoint_url}/public-static/a/b.css", method="HEAD")
+    with urllib.request.urlopen(head) as response:
+        assert (response.status, response.headers["Content-Length"], response.read()) == (
+            200,
+            "6",
+            b"",
+        )
+    # The code bucket stays private, to both.
+    for method in ("GET", "HEAD"):
+        private = urllib.request.Request(
+            f"{info.endpoint_url}/{sandbox.CODE_BUCKET}/code.zip", method=method
+        )
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(private)
+        assert error.value.code == 403
 
 
 def test_lambda_settings_for_the_sandbox(shared_project: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_lambda import build, local, smoke
+from django_lambda import build, front_door, local, smoke
 from tests.deploy_helpers import deploy
 from tests.local_packages import BROKEN_HANDLER, write_package, zip_package
 
@@ -159,9 +159,10 @@ def test_smoke_test_paths_answer_below_500_with_the_functions_host(
         deploy("--skip-static", "--build-only")
 
     message = str(raised.value)
+    # The host lambda_invoke --local gives the function's requests.
+    host = front_door.made_up_host("function_url", "site", "us-east-1")
     assert message.startswith(
-        "[4/4] smoke test failed: GET /boom answered 500 Internal Server Error:\n"
-        "it broke: abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws"
+        f"[4/4] smoke test failed: GET /boom answered 500 Internal Server Error:\nit broke: {host}"
     ), message
     assert "Nothing was uploaded" not in message
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
+import threading
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -29,6 +31,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "demo_site" / "stars" / "s
 
 @pytest.fixture(autouse=True)
 def stars_site() -> Iterator[None]:
+    apod.clear_cache()
     with (
         modify_settings(INSTALLED_APPS={"append": "demo_site.stars"}),
         override_settings(
@@ -145,6 +148,53 @@ def test_every_bad_answer_falls_back_with_its_reason(
     assert [record.getMessage() for record in caplog.records] == [
         f"Showing the sample picture: {reason}"
     ]
+
+
+def test_a_name_lookup_that_hangs_is_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without a network, resolving api.nasa.gov takes seconds, and urlopen's timeout
+    # does not cover it: the lookup here waits until the test is done.
+    released = threading.Event()
+    lookups: list[str] = []
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        released.wait(timeout=30)  # if the fetch is not bounded, the test fails after this
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(apod, "TIMEOUT_SECONDS", 0.05)
+    try:
+        picture = apod.picture_of_the_day(NASA_URL)
+    finally:
+        released.set()
+
+    assert lookups == ["api.nasa.gov"]
+    assert picture == apod.Apod(
+        apod.sample_entry(), "sample", "NASA's API did not answer within 0.05 s"
+    )
+
+
+@pytest.mark.parametrize(
+    "result",
+    [json.dumps(NASA_ENTRY).encode(), urllib.error.URLError("no network")],
+    ids=["nasa", "sample"],
+)
+def test_each_outcome_is_reused_for_a_while(
+    monkeypatch: pytest.MonkeyPatch, result: bytes | Exception
+) -> None:
+    calls: list[tuple[str, float]] = []
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(calls, result))
+
+    first = apod.picture_of_the_day(NASA_URL)
+    again = apod.picture_of_the_day(NASA_URL)
+    assert again == first
+    assert len(calls) == 1
+
+    # Once that while is over, the next request fetches again.
+    monkeypatch.setitem(apod.CACHE_SECONDS, first.source, 0.0)
+    apod.picture_of_the_day(NASA_URL)
+    apod.picture_of_the_day(NASA_URL)
+    assert len(calls) == 3
 
 
 def test_an_empty_url_turns_the_fetch_off(monkeypatch: pytest.MonkeyPatch) -> None:

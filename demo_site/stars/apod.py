@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -17,6 +19,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_URL = "https://api.nasa.gov/planetary/apod?api_key=DEMO_KEY"
 # A page that waits longer than this for a picture is worse than the sample.
 TIMEOUT_SECONDS = 2.0
+# How long this process reuses an outcome: NASA publishes one picture a day,
+# and a fetch that failed (no network) must not cost every request its timeout.
+CACHE_SECONDS = {"nasa": 60.0 * 60, "sample": 5.0 * 60}
 REQUIRED_KEYS = ("date", "title", "explanation", "media_type", "url")
 SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "apod_sample.json"
 
@@ -45,7 +50,32 @@ def sample_entry() -> dict[str, Any]:
 
 
 def fetch_entry(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
-    """Today's APOD entry from ``url``; ``ApodError`` if it cannot be had."""
+    """Today's APOD entry from ``url``; ``ApodError`` if it cannot be had within ``timeout``.
+
+    urlopen's timeout bounds connecting and reading, not the name lookup before
+    them (about 5 s when there is no network), so the fetch runs on a thread
+    that the request waits for no longer than ``timeout``; a fetch still
+    running then finishes in the background, and its result is dropped.
+    """
+    outcome: list[dict[str, Any] | Exception] = []
+
+    def fetch() -> None:
+        try:
+            outcome.append(_fetch(url, timeout))
+        except Exception as error:  # handed to the waiting request below
+            outcome.append(error)
+
+    thread = threading.Thread(target=fetch, name="apod-fetch", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        raise ApodError(f"NASA's API did not answer within {timeout:g} s")
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _fetch(url: str, timeout: float) -> dict[str, Any]:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -68,15 +98,34 @@ def fetch_entry(url: str, *, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]
     return entry
 
 
+# url -> (when it was fetched, time.monotonic(); what it gave)
+_cache: dict[str, tuple[float, Apod]] = {}
+_cache_lock = threading.Lock()
+
+
 def picture_of_the_day(url: str | None) -> Apod:
-    """NASA's entry for today, or the bundled sample with the reason it is shown.
+    """NASA's entry for today, or the bundled sample with the reason it is shown;
+    either outcome is reused for a while (``CACHE_SECONDS``).
 
     An empty ``url`` turns the fetch off (tests, offline demos).
     """
     if not url:
         return Apod(sample_entry(), "sample", "fetching from NASA is turned off")
+    with _cache_lock:
+        fetched, picture = _cache.get(url, (0.0, None))
+    if picture is not None and time.monotonic() - fetched < CACHE_SECONDS[picture.source]:
+        return picture
     try:
-        return Apod(fetch_entry(url), "nasa")
+        picture = Apod(fetch_entry(url, timeout=TIMEOUT_SECONDS), "nasa")
     except ApodError as error:
         logger.warning("Showing the sample picture: %s", error)
-        return Apod(sample_entry(), "sample", str(error))
+        picture = Apod(sample_entry(), "sample", str(error))
+    with _cache_lock:
+        _cache[url] = (time.monotonic(), picture)
+    return picture
+
+
+def clear_cache() -> None:
+    """Forget every outcome, so that the next request fetches again."""
+    with _cache_lock:
+        _cache.clear()

@@ -38,6 +38,8 @@ def source_for(event: Event) -> ModuleType | None:
             return lattice
         if "httpMethod" in event or "path" in event:
             return apigw_v1
+    elif "raw_path" in event:
+        return lattice  # event structure V1, which has no requestContext
     elif "httpMethod" in event or ("path" in event and "requestContext" in event):
         return apigw_v1
     if "request_method" in event or "request_uri" in event:

@@ -447,6 +447,10 @@ def strip_prefix(path_info: str, prefix: str) -> str | None:
     return None
 
 
+# X-Forwarded-Proto values that set wsgi.url_scheme (others leave it https).
+_SCHEMES = {"http": "http", "https": "https"}
+
+
 def finish_environ(
     environ: Environ,
     *,
@@ -477,7 +481,12 @@ def finish_environ(
         environ["CONTENT_LENGTH"] = "0"
         environ["wsgi.input"] = EMPTY_INPUT
 
-    environ["wsgi.url_scheme"] = scheme = environ.get("HTTP_X_FORWARDED_PROTO", "https")
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO")
+    if scheme != "https" and scheme != "http":
+        # The client may send any value: only these two are schemes a request
+        # can have arrived by, anything else is ignored.
+        scheme = "https" if scheme is None else _SCHEMES.get(scheme.strip().lower(), "https")
+    environ["wsgi.url_scheme"] = scheme
     host = environ.get("HTTP_HOST")
     if not host:
         # Tool-made events (console test button, SAM) often have no Host header.

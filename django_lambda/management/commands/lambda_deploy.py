@@ -11,7 +11,7 @@ from typing import Any
 from django.core.checks import CheckMessage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_lambda import aws, build, checks, function_env, http_events, local, smoke, versions
+from django_lambda import aws, build, checks, function_env, local, smoke, versions
 from django_lambda.conf import lambda_settings
 from django_lambda.management.sandbox import SandboxCommandMixin
 from django_lambda.sandbox import SandboxInfo, ensure_public_bucket
@@ -264,7 +264,6 @@ class Command(SandboxCommandMixin, BaseCommand):
                     result.zip_path,
                     options=options,
                     paths=lambda_settings.SMOKE_TEST_PATHS,
-                    host=http_events.function_host(lambda_settings.HTTP, options["region"]),
                     collected=compared,
                     say=self.detail,
                 )

@@ -6,9 +6,9 @@ import base64
 import json
 import sys
 from argparse import ArgumentParser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,6 +18,10 @@ from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
+    # With --local: the key the local function process gets in its environment
+    # (made for this run, never written anywhere), for proving --manage commands.
+    local_key: str | None = None
+
     help = (
         "Invoke the deployed function (its alias) with an HTTP request and print the response "
         "like `curl -i`; or run a management command in it (--manage); or send a raw event "
@@ -111,12 +115,18 @@ class Command(SandboxCommandMixin, BaseCommand):
                 raise CommandError(
                     "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event."
                 )
-            payload = {"manage": manage} if manage is not None else self.read_event(event)
+            if manage is not None:
+                from django_lambda import remote
+
+                payload = remote.command_event(
+                    manage, self.command_key(run_local, alias or qualifier)
+                )
+            else:
+                payload = self.read_event(event)
         else:
-            # A deployed site's ALLOWED_HOSTS expects its real host: by default,
-            # that of the alias's Function URL (payload 2.0 is what it sends).
-            default_host = None if run_local or format != "v2" else alias or qualifier or ""
-            payload = self.http_event(method, path, headers, data, data_file, format, default_host)
+            payload = self.http_event(
+                method, path, headers, data, data_file, format, lambda: self.host(run_local, alias)
+            )
 
         if run_local:
             result, function_error, log_text = self.invoke_local(payload, package, log)
@@ -154,10 +164,9 @@ class Command(SandboxCommandMixin, BaseCommand):
         data: str | None,
         data_file: Path | None,
         format: str,
-        url_qualifier: str | None,
+        default_host: Callable[[], str],
     ) -> dict[str, Any]:
-        """The event for this request. Without a Host header, and with ``url_qualifier``
-        not None, the Host is the Function URL's of that alias ("": the default one)."""
+        """The event for this request; without a Host header, the Host is ``default_host()``."""
         if not method or not path:
             raise CommandError(
                 "Give a method and a path (e.g. GET /), or --manage COMMAND, or --event FILE."
@@ -178,12 +187,53 @@ class Command(SandboxCommandMixin, BaseCommand):
         if body and not any(name.lower() == "content-type" for name, _ in parsed):
             # As curl -d does.
             parsed.append(("Content-Type", "application/x-www-form-urlencoded"))
-        if url_qualifier is not None and not any(name.lower() == "host" for name, _ in parsed):
-            host = self.function_url_host(url_qualifier or None)
-            if host:
-                parsed.insert(0, ("Host", host))
+        if not any(name.lower() == "host" for name, _ in parsed):
+            parsed.insert(0, ("Host", default_host()))
         return http_events.make_event(
             format=format, method=method.upper(), path=path, headers=parsed, body=body
+        )
+
+    def command_key(self, run_local: bool, qualifier: str | None) -> str:
+        """The key to prove a command with: the function's own, or with --local, this run's."""
+        if run_local and self.sandbox_options is None:
+            return self.local_function_key()
+        # Remote, and in the sandbox: the key lambda_deploy put in the function's environment.
+        return self.deployed_key(qualifier)
+
+    def local_function_key(self) -> str:
+        from django_lambda import gate
+
+        if self.local_key is None:
+            self.local_key = gate.new_key()
+        return self.local_key
+
+    def deployed_key(self, qualifier: str | None) -> str:
+        """The key in the environment of the function's ``qualifier``, read with
+        GetFunctionConfiguration: whoever may read the configuration may run commands."""
+        from django_lambda import aws, gate
+
+        function_name, qualifier = self.target(qualifier)
+        try:
+            configuration = aws.Deployer().configuration(qualifier)
+        except aws.DeployError as error:
+            raise CommandError(str(error)) from None
+        if configuration is None:
+            raise self.not_deployed(function_name, qualifier)
+        variables = (configuration.get("Environment") or {}).get("Variables") or {}
+        key = variables.get(gate.KEY_VARIABLE)
+        if not key:
+            raise CommandError(
+                f"{function_name}:{qualifier} has no {gate.KEY_VARIABLE} environment variable, "
+                "so it would refuse the command: it was deployed before django-lambda proved "
+                "commands, or the variable was removed. Deploy it with lambda_deploy, which "
+                "makes a key, then run the command again."
+            )
+        return str(key)
+
+    def not_deployed(self, function_name: str, qualifier: str) -> CommandError:
+        return CommandError(
+            f"Function {function_name!r} has no alias or version {qualifier!r}: "
+            "deploy it with lambda_deploy, or pick another with --alias/--qualifier."
         )
 
     def target(self, qualifier: str | None) -> tuple[str, str]:
@@ -197,28 +247,30 @@ class Command(SandboxCommandMixin, BaseCommand):
             )
         return function_name, qualifier or lambda_settings.ALIAS
 
-    def function_url_host(self, qualifier: str | None) -> str | None:
-        """The host of the Function URL on ``qualifier``, or None if it has none."""
-        from botocore.exceptions import BotoCoreError, ClientError
+    def host(self, run_local: bool, alias: str | None) -> str:
+        """The host a request to the deployed function carries (see ``front_door``): its
+        Function URL's or HTTP API's on ``alias`` (a version picked with --qualifier is
+        reached through the default alias's), else a made-up one of the same form."""
+        from django_lambda import aws, front_door
 
-        from django_lambda import aws
-
-        function_name, qualifier = self.target(qualifier)
+        if run_local:
+            try:
+                options = self.sandbox_options or local.function_options()
+            except local.LocalRunError as error:
+                raise CommandError(str(error)) from None
+            function_name, region = options["function_name"], options["region"]
+        else:
+            function_name = self.target(alias)[0]
+            region = aws.client("lambda").meta.region_name
         try:
-            config = aws.client("lambda").get_function_url_config(
-                FunctionName=function_name, Qualifier=qualifier
+            return front_door.public_host(
+                function_name=function_name,
+                region=region,
+                qualifier=alias,
+                lookup=not run_local or self.sandbox_options is not None,
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                return None  # an HTTP API, or not deployed (Invoke will say so)
-            resource = f"{function_name}:{qualifier}"
-            explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
-            raise CommandError(str(explained)) from None
-        except BotoCoreError as error:
-            resource = f"{function_name}:{qualifier}"
-            explained = aws.explain(error, operation="GetFunctionUrlConfig", resource=resource)
-            raise CommandError(str(explained)) from None
-        return urlsplit(str(config["FunctionUrl"])).hostname
+        except aws.DeployError as error:
+            raise CommandError(str(error)) from None
 
     def invoke_remote(
         self, payload: Any, qualifier: str | None, log: bool
@@ -238,10 +290,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code == "ResourceNotFoundException":
-                raise CommandError(
-                    f"Function {function_name!r} has no alias or version {qualifier!r}: "
-                    "deploy it with lambda_deploy, or pick another with --alias/--qualifier."
-                ) from None
+                raise self.not_deployed(function_name, qualifier) from None
             explained = aws.explain(
                 error, operation="Invoke", resource=f"{function_name}:{qualifier}"
             )
@@ -262,23 +311,31 @@ class Command(SandboxCommandMixin, BaseCommand):
     def invoke_local(
         self, payload: Any, package: Path | None, log: bool
     ) -> tuple[Any, dict[str, Any] | None, str]:
-        from django_lambda import build
+        from django_lambda import build, gate
 
         write = self.stderr_note
         try:
-            zip_path = package or local.local_package(write=write)
+            zip_path = package.absolute() if package else local.local_package(write=write)
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
-        try:
-            options = self.sandbox_options or local.function_options()
-        except local.LocalRunError as error:
-            raise CommandError(str(error)) from None
+        if self.sandbox_options is not None:
+            options = self.sandbox_options  # the deployed environment, with its key
+        else:
+            try:
+                options = local.function_options()
+            except local.LocalRunError as error:
+                raise CommandError(str(error)) from None
+            # A key in the process environment only, as Lambda keeps it: not in the package.
+            environment = {**options["environment"], gate.KEY_VARIABLE: self.local_function_key()}
+            options = {**options, "environment": environment}
         mismatch = local.platform_mismatch(options["runtime"], options["architecture"])
         if mismatch:
             self.stderr.write(mismatch, style_func=self.style.WARNING)
         try:
             with local.LocalFunction(zip_path, **options) as function:
                 outcome = function.invoke(payload)
+            if function.isolation is not None and function.isolation.read_only != "mount":
+                write(function.isolation.describe())
         except local.InitError as error:
             if error.log:
                 self.stderr.write(error.log.rstrip("\n"), style_func=lambda text: text)

@@ -15,15 +15,25 @@ from django_lambda.sandbox import SandboxInfo
 
 class Command(SandboxCommandMixin, BaseCommand):
     help = (
-        "Serve the deploy package at http://127.0.0.1:8000: each request becomes the event an "
-        "AWS front door would send (payload 2.0 by default) and goes to a small pool of local "
-        "function processes running the package under the Lambda runtime client."
+        "Serve the deploy package at http://127.0.0.1:8000 ([addr:]port as runserver takes it): "
+        "each request becomes the event the function's URL would send (payload 2.0 by default, "
+        "its host and https) and goes to a small pool of local function processes running the "
+        "package under the Lambda runtime client."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--addr", default="127.0.0.1", help="Address to listen on.")
         parser.add_argument(
-            "--port", type=int, default=8000, help="Port to listen on (0: any free port)."
+            "addrport",
+            nargs="?",
+            help="Port, or address:port, to listen on, as runserver takes them "
+            "(8080, 0.0.0.0:8000, [::1]:8000; port 0: any free port).",
+        )
+        parser.add_argument(
+            "--ipv6", "-6", action="store_true", dest="use_ipv6", help="Listen on IPv6 (::1)."
+        )
+        parser.add_argument("--addr", help="Address to listen on (default 127.0.0.1).")
+        parser.add_argument(
+            "--port", type=int, help="Port to listen on (default 8000; 0: any free port)."
         )
         parser.add_argument(
             "--concurrency",
@@ -61,26 +71,37 @@ class Command(SandboxCommandMixin, BaseCommand):
     def run(
         self,
         *,
-        addr: str,
-        port: int,
+        addrport: str | None,
+        use_ipv6: bool,
+        addr: str | None,
+        port: int | None,
         concurrency: int,
         format: str,
         package: Path | None,
+        alias: str | None,
         **options: Any,
     ) -> None:
-        from django_lambda import build
+        from django_lambda import aws, build, front_door
 
+        addr, port = self.address(addrport, use_ipv6, addr, port)
         if concurrency < 1:
             raise CommandError(f"--concurrency must be 1 or more, not {concurrency}.")
-        if not 0 <= port <= 65535:
-            raise CommandError(f"--port must be between 0 and 65535, not {port}.")
         try:
-            zip_path = package or local.local_package(write=self.note)
+            zip_path = package.absolute() if package else local.local_package(write=self.note)
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         try:
             function_options = self.sandbox_options or local.function_options()
         except local.LocalRunError as error:
+            raise CommandError(str(error)) from None
+        try:
+            public_host = front_door.public_host(
+                function_name=function_options["function_name"],
+                region=function_options["region"],
+                qualifier=alias,
+                lookup=self.sandbox_options is not None,
+            )
+        except aws.DeployError as error:
             raise CommandError(str(error)) from None
         mismatch = local.platform_mismatch(
             function_options["runtime"], function_options["architecture"]
@@ -94,6 +115,7 @@ class Command(SandboxCommandMixin, BaseCommand):
                 port,
                 concurrency=concurrency,
                 event_format=format,
+                public_host=public_host,
                 write=self.log,
                 **function_options,
             )
@@ -103,6 +125,31 @@ class Command(SandboxCommandMixin, BaseCommand):
             raise CommandError(str(error)) from None
         except (local.LocalRunError, OSError) as error:
             raise CommandError(f"Cannot serve {zip_path} on {addr}:{port}: {error}") from None
+
+    def address(
+        self, addrport: str | None, use_ipv6: bool, addr: str | None, port: int | None
+    ) -> tuple[str, int]:
+        """The address and port to listen on, from runserver's ``[addrport]`` or the options."""
+        from django.core.management.commands.runserver import naiveip_re
+
+        if addrport is not None:
+            if addr is not None or port is not None:
+                raise CommandError(
+                    f"Give the address either as {addrport!r} or with --addr/--port, not both."
+                )
+            match = naiveip_re.match(addrport)
+            if match is None:
+                raise CommandError(f"{addrport!r} is not a valid port number or address:port pair.")
+            addr, _, ipv6, _, port_text = match.groups()
+            if ipv6:
+                addr, use_ipv6 = addr[1:-1], True
+            port = int(port_text)
+        if not addr:
+            addr = "::1" if use_ipv6 else "127.0.0.1"
+        port = 8000 if port is None else port
+        if not 0 <= port <= 65535:
+            raise CommandError(f"The port must be between 0 and 65535, not {port}.")
+        return addr, port
 
     def note(self, text: str) -> None:
         self.stdout.write(text, style_func=self.style.NOTICE)
