@@ -58,6 +58,29 @@ def client(service_name: str) -> Any:
     )
 
 
+def credential_variables() -> dict[str, str]:
+    """The deploying user's credentials, as the environment variables boto3 reads.
+
+    Resolved here from wherever boto3 finds them (a profile, SSO, the
+    environment), so a child process that uploads for the deploy needs no
+    access to the profiles themselves. Empty when there are none: the child's
+    boto3 then reports NoCredentialsError, as this process's would.
+    """
+    import boto3
+
+    credentials = boto3.session.Session().get_credentials()
+    if credentials is None:
+        return {}
+    frozen = credentials.get_frozen_credentials()
+    variables = {
+        "AWS_ACCESS_KEY_ID": str(frozen.access_key),
+        "AWS_SECRET_ACCESS_KEY": str(frozen.secret_key),
+    }
+    if frozen.token:
+        variables["AWS_SESSION_TOKEN"] = frozen.token
+    return variables
+
+
 class DeployError(Exception):
     """An AWS call failed; the message names the resource, the AWS error code and a fix."""
 

@@ -39,11 +39,18 @@ from django_lambda.conf import lambda_settings
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 UNZIPPED_LIMIT = 262_144_000
 
-# pip's --platform for each Lambda architecture. python3.10 and 3.11 run on
-# Amazon Linux 2 (glibc 2.26), python3.12 and later on Amazon Linux 2023
-# (glibc 2.34); manylinux2014 wheels (glibc 2.17), and the older manylinux
-# tags pip accepts along with it, load on all of them.
-PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+# The machine name in wheel tags for each Lambda architecture.
+MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+
+# The glibc of each runtime's system: python3.10 and 3.11 run on Amazon Linux 2
+# (glibc 2.26), python3.12 and later on Amazon Linux 2023 (glibc 2.34).
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+AMAZON_LINUX_2_PYTHONS = ("3.10", "3.11")
+AMAZON_LINUX_2_GLIBC = (2, 26)
+AMAZON_LINUX_2023_GLIBC = (2, 34)
+# manylinux2014, the oldest tag the build asks for, is glibc 2.17 (PEP 599);
+# pip widens it to manylinux2010 and manylinux1 on x86_64 by itself.
+MANYLINUX2014_GLIBC_MINOR = 17
 
 # Lambda's Python runtimes start at python3.10 among those still supported
 # for new functions; later ones are accepted as they appear.
@@ -55,6 +62,10 @@ ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 ZIP_COMPRESSLEVEL = 6
 FILE_MODE = 0o644
 EXECUTABLE_MODE = 0o755
+
+# The comment of every zip the build writes: how a later build recognizes its
+# own output in the project (`--build-only out.zip`) and leaves it out.
+ZIP_COMMENT = b"django-lambda package"
 
 # The static manifest that StaticStorage writes into the package.
 MANIFEST_NAME = "staticfiles.json"
@@ -181,6 +192,8 @@ class BuildResult:
     largest: list[tuple[str, int]] = field(default_factory=list)
     # Whether the installed requirements were reused from an earlier build.
     reused_requirements: bool = False
+    # The requirements file the build installed, if any.
+    requirements: Path | None = None
 
 
 def build_package(
@@ -208,7 +221,6 @@ def build_package(
             "DJANGO_LAMBDA['PROJECT_DIR'] (or settings.BASE_DIR) to the directory "
             "that holds manage.py."
         )
-    platform = platform_for(lambda_settings.ARCHITECTURE)
     python = python_version(lambda_settings.runtime)
     if python is None:
         raise BuildError(
@@ -216,6 +228,7 @@ def build_package(
             f"Python runtime (python3.{OLDEST_PYTHON_MINOR} or later). Set it to one, "
             "for example 'python3.12'."
         )
+    platforms = platform_tags(lambda_settings.ARCHITECTURE, python)
     problem = build_dir_problem()
     if problem:
         raise BuildError(f"{problem} {BUILD_DIR_HINT}")
@@ -234,7 +247,7 @@ def build_package(
             requirements,
             project_dir=project_dir,
             build_root=build_root,
-            platform=platform,
+            platforms=platforms,
             python=python,
             say=say,
             reinstall=reinstall,
@@ -271,12 +284,6 @@ def build_package(
         files.update(bytecode)
     for name in _orphan_bytecode(files):
         del files[name]
-    if "django/__init__.py" not in files:
-        say(
-            "Note: Django is not in the package; the function cannot start without it. "
-            "List it in the requirements file."
-        )
-
     sizes = {
         name: cached[name].size if name in cached else path.stat().st_size
         for name, path in files.items()
@@ -307,6 +314,7 @@ def build_package(
         unzipped_size=unzipped_size,
         largest=largest,
         reused_requirements=reused,
+        requirements=requirements,
     )
     say(
         f"Built {zip_path}: {format_size(result.zipped_size)} zipped, "
@@ -605,14 +613,35 @@ def _static_dir(name: str, directories: set[str]) -> str | None:
     return None
 
 
-def platform_for(architecture: object) -> str:
-    """pip's ``--platform`` for a Lambda architecture."""
+def platform_tags(architecture: object, python: str) -> list[str]:
+    """pip's ``--platform`` values for a Lambda architecture and Python: every manylinux
+    tag the runtime's glibc can load, newest first.
+
+    pip widens none of the ``manylinux_2_X`` tags to older ones, so each is
+    given; ``manylinux2014`` is given by its legacy name too, which older
+    wheels carry instead of ``manylinux_2_17``.
+    """
     try:
-        return PLATFORMS[architecture]  # type: ignore[index]
+        machine = MACHINES[architecture]  # type: ignore[index]
     except (KeyError, TypeError):
         raise BuildError(
             f"DJANGO_LAMBDA['ARCHITECTURE'] is {architecture!r}; use 'x86_64' or 'arm64'."
         ) from None
+    major, newest = runtime_glibc(python)
+    return [
+        *(f"manylinux_{major}_{minor}_{machine}" for minor in range(newest, 16, -1)),
+        f"manylinux2014_{machine}",
+    ]
+
+
+def runtime_glibc(python: str) -> tuple[int, int]:
+    """The glibc version of the system the Lambda runtime for ``python`` ("3.12") runs on."""
+    return AMAZON_LINUX_2_GLIBC if python in AMAZON_LINUX_2_PYTHONS else AMAZON_LINUX_2023_GLIBC
+
+
+def describe_platforms(platforms: Sequence[str]) -> str:
+    """``platform_tags()``'s result for messages: the newest tag, "or older"."""
+    return f"{platforms[0]} or older"
 
 
 def python_version(runtime: object) -> str | None:
@@ -686,15 +715,25 @@ def _requirements_file(project_dir: Path, say: Callable[[str], None]) -> Path | 
             f"The requirements file {path} (DJANGO_LAMBDA['REQUIREMENTS']) does not exist. "
             "Create it, fix the path (relative to the project directory), or set it to None."
         )
+    above = project_dir.parent / configured
+    if above.is_file():
+        say(
+            f"No {configured} in {project_dir}: installing no requirements. There is one a "
+            f"level up, {above}: set DJANGO_LAMBDA['REQUIREMENTS'] = "
+            f"'../{PurePosixPath(configured)}' to install it."
+        )
+        return None
     say(f"No {configured} in {project_dir}: installing no requirements.")
     return None
 
 
-def _requirements_key(requirements: Path, *, platform: str, python: str, compiles: bool) -> str:
+def _requirements_key(
+    requirements: Path, *, platforms: Sequence[str], python: str, compiles: bool
+) -> str:
     """What the installed requirements depend on; equal keys mean the install can be reused."""
     digest = hashlib.sha256()
     digest.update(
-        json.dumps([platform, python, "cp", _runtime_packages_left_out(), compiles]).encode()
+        json.dumps([list(platforms), python, "cp", _runtime_packages_left_out(), compiles]).encode()
     )
     seen: set[Path] = set()
     pending = [requirements]
@@ -729,7 +768,7 @@ def _install_requirements(
     *,
     project_dir: Path,
     build_root: Path,
-    platform: str,
+    platforms: Sequence[str],
     python: str,
     say: Callable[[str], None],
     reinstall: bool,
@@ -745,7 +784,7 @@ def _install_requirements(
     installed = build_root / "requirements"
     cache_zip = build_root / "requirements.zip"
     stamp = build_root / "requirements.stamp"
-    key = _requirements_key(requirements, platform=platform, python=python, compiles=compiles)
+    key = _requirements_key(requirements, platforms=platforms, python=python, compiles=compiles)
     if (
         not reinstall
         and installed.is_dir()
@@ -756,7 +795,11 @@ def _install_requirements(
         say(f"Requirements unchanged: reusing {installed}.")
         return installed, cache_zip, True
 
-    say(f"Installing {requirements.name} for {platform}, Python {python}.")
+    major, minor = runtime_glibc(python)
+    say(
+        f"Installing {requirements.name} for {describe_platforms(platforms)} "
+        f"(glibc {major}.{minor}), Python {python}."
+    )
     fresh = build_root / "requirements.tmp"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.parent.mkdir(parents=True, exist_ok=True)
@@ -765,8 +808,7 @@ def _install_requirements(
             "install",
             "--target",
             str(fresh),
-            "--platform",
-            platform,
+            *(argument for tag in platforms for argument in ("--platform", tag)),
             "--python-version",
             python,
             "--implementation",
@@ -784,6 +826,7 @@ def _install_requirements(
     )
     if process.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
+        platform = describe_platforms(platforms)
         raise _pip_error(process, requirements=requirements, platform=platform, python=python)
     for line in process.stdout.splitlines():
         if line.startswith("Successfully installed"):
@@ -823,8 +866,9 @@ def _pip_error(
             f"No wheel of {requirement!r} (from {requirements.name}) for Lambda's platform "
             f"{platform}, CPython {python}. The build installs wheels only, because a "
             "package built from source here would be built for this machine, not for Lambda.\n"
-            f"Fix: pin a version of {name} that publishes a {platform} (or pure-Python "
-            f"py3-none-any) wheel for Python {python}, or vendor it: build that wheel yourself "
+            f"Fix: pin a version of {name} that publishes a wheel for {platform} (or a "
+            f"pure-Python py3-none-any one) for Python {python}, or vendor it: build that wheel "
+            "yourself "
             "(for example in the public.ecr.aws/lambda/python image) and point pip at its "
             "directory with PIP_FIND_LINKS=<dir>.\n"
             f"pip said:\n{tail}"
@@ -1118,6 +1162,13 @@ def project_files(
             )
     if hidden:
         say(_hidden_summary(hidden))
+    # A package an earlier build wrote into the project (--build-only out.zip),
+    # under whatever name, never goes into the next one.
+    outputs = sorted(name for name, path in files.items() if is_build_output(path))
+    for name in outputs:
+        del files[name]
+    if outputs:
+        say("Left out packages an earlier build wrote here: " + ", ".join(outputs) + ".")
     # git ignores the manifest (it is build output), but the package needs it:
     # StaticStorage reads it from here instead of from S3 on a cold start.
     manifest = lambda_settings.manifest_dir.resolve() / MANIFEST_NAME
@@ -1131,6 +1182,20 @@ def project_files(
                 "DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] inside the project."
             )
     return files
+
+
+def is_build_output(path: Path) -> bool:
+    """Whether ``path`` is a zip the build wrote: its end record carries ``ZIP_COMMENT``."""
+    if not path.name.lower().endswith(".zip"):
+        return False
+    tail = _END.size + len(ZIP_COMMENT)
+    try:
+        with path.open("rb") as stream:
+            stream.seek(-tail, os.SEEK_END)
+            data = stream.read(tail)
+    except OSError:  # shorter than an end record, or unreadable
+        return False
+    return data[:4] == b"PK\x05\x06" and data[_END.size :] == ZIP_COMMENT
 
 
 def _inside_project(pattern: str, path: Path, project_dir: Path) -> Path:
@@ -1323,7 +1388,8 @@ class ZipWriter:
             )
             self.stream.write(_END64_LOCATOR.pack(0x07064B50, 0, end64, 1))
             count = 0xFFFF
-        self.stream.write(_END.pack(0x06054B50, 0, 0, count, count, size, start, 0))
+        self.stream.write(_END.pack(0x06054B50, 0, 0, count, count, size, start, len(ZIP_COMMENT)))
+        self.stream.write(ZIP_COMMENT)
 
 
 def _write_zip(

@@ -10,7 +10,7 @@ import difflib
 import os
 import re
 from collections.abc import Sequence
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,7 +90,7 @@ def check_package_settings(
     from django_lambda.build import (
         BUILD_DIR_HINT,
         INCLUDE_HINT,
-        PLATFORMS,
+        MACHINES,
         build_dir_problem,
         python_version,
     )
@@ -198,7 +198,7 @@ def check_package_settings(
             )
         )
     architecture = lambda_settings.ARCHITECTURE
-    if not isinstance(architecture, str) or architecture not in PLATFORMS:
+    if not isinstance(architecture, str) or architecture not in MACHINES:
         errors.append(
             Error(
                 f"{SETTING_NAME}['ARCHITECTURE'] is {architecture!r}.",
@@ -322,6 +322,25 @@ def _is_list_of_str(value: object) -> bool:
 # separate process with its own memory and its own /tmp, the package directory
 # is read-only, and instances come and go without notice.
 
+
+def judged_with() -> str:
+    """Which environment the settings were evaluated with, for the warnings below.
+
+    They judge the settings the function runs with, which the function
+    evaluates with its own environment: ``check --deploy`` by hand sees this
+    process's, ``lambda_deploy`` runs them with the function's.
+    """
+    if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:
+        return (
+            f" (Judged with the function's environment: {SETTING_NAME}['ENVIRONMENT'] and the "
+            "variables Lambda sets.)"
+        )
+    return (
+        " (Judged with this process's environment, not the function's; lambda_deploy "
+        f"judges again with {SETTING_NAME}['ENVIRONMENT'] and the variables Lambda sets.)"
+    )
+
+
 _LOCAL_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache": ("W100", "local-memory"),
     "django.core.cache.backends.filebased.FileBasedCache": ("W101", "file-based"),
@@ -346,7 +365,8 @@ def check_caches(
         warnings.append(
             CheckWarning(
                 f"The cache {alias!r} is {kind} ({backend}): on Lambda every instance has its "
-                "own, so a value set by one request is missing or stale in the next.",
+                "own, so a value set by one request is missing or stale in the next."
+                + judged_with(),
                 hint=_SHARED_CACHE_HINT.format(id=check_id),
                 id=check_id,
             )
@@ -366,7 +386,8 @@ def check_sessions(
         return [
             CheckWarning(
                 "SESSION_ENGINE stores sessions in files: on Lambda each instance has its own "
-                "/tmp, so users are logged out whenever a request reaches another instance.",
+                "/tmp, so users are logged out whenever a request reaches another instance."
+                + judged_with(),
                 hint=hint,
                 id="django_lambda.W102",
             )
@@ -379,7 +400,7 @@ def check_sessions(
                     "SESSION_ENGINE stores sessions only in the cache "
                     f"{settings.SESSION_CACHE_ALIAS!r}, which is {_LOCAL_CACHES[backend][1]}: "
                     "on Lambda users are logged out whenever a request reaches another "
-                    "instance.",
+                    "instance." + judged_with(),
                     hint=hint + " Or point the cache at Redis or Memcached.",
                     id="django_lambda.W103",
                 )
@@ -396,12 +417,12 @@ def check_databases(
         name = str(config.get("NAME", ""))
         if engine.endswith((".sqlite3", ".spatialite")):
             in_memory = name in ("", ":memory:") or "mode=memory" in name
-            if not in_memory and not name.startswith("/tmp/"):
+            if not in_memory and not _in_lambda_tmp(name):
                 warnings.append(
                     CheckWarning(
                         f"The database {alias!r} is SQLite at {name}: on Lambda the package "
                         "directory is read-only and only /tmp is writable, one /tmp per "
-                        "instance, so writes fail there or are lost.",
+                        "instance, so writes fail there or are lost." + judged_with(),
                         hint="Use a database server (Amazon RDS or Aurora, PostgreSQL or "
                         "MySQL). If the SQLite file is read-only data shipped in the package, "
                         "list it in DJANGO_LAMBDA['INCLUDE'] (*.sqlite3 is left out by default) "
@@ -417,13 +438,26 @@ def check_databases(
                     f"The database {alias!r} keeps connections open (CONN_MAX_AGE = "
                     f"{max_age!r}): every Lambda instance holds its own, so a burst of "
                     "instances can use up the database's connections, and connections of "
-                    "frozen instances linger.",
+                    "frozen instances linger." + judged_with(),
                     hint="Put RDS Proxy (or PgBouncer) between the function and the database "
                     "and silence django_lambda.W106, or set CONN_MAX_AGE = 0.",
                     id="django_lambda.W106",
                 )
             )
     return warnings
+
+
+def _in_lambda_tmp(path: str) -> bool:
+    """Whether ``path`` is in Lambda's writable /tmp.
+
+    A project checked out under this machine's /tmp is not: on Lambda it is
+    the read-only /var/task, so a file inside it is judged by where it ships.
+    """
+    absolute = PurePosixPath(os.path.abspath(path))
+    project_dir = lambda_settings.project_dir
+    if absolute.is_relative_to(project_dir) or absolute.is_relative_to(project_dir.resolve()):
+        return False
+    return absolute.is_relative_to("/tmp")
 
 
 def check_media_storage(
@@ -445,7 +479,7 @@ def check_media_storage(
         CheckWarning(
             "Media files are stored on the local file system (FileSystemStorage) and "
             f"{where}. On Lambda the package directory is read-only and /tmp belongs to one "
-            "instance, so uploads fail or disappear.",
+            "instance, so uploads fail or disappear." + judged_with(),
             hint="Store media on S3: STORAGES['default'] = {'BACKEND': "
             "'storages.backends.s3.S3Storage', 'OPTIONS': {'bucket_name': ...}} "
             "(django-storages), and the same for any field with its own storage.",
@@ -462,7 +496,7 @@ def check_debug(
     return [
         CheckWarning(
             "DEBUG is True: the deployed function would show tracebacks and settings to "
-            "anyone who can reach its URL, and keeps every SQL query in memory.",
+            "anyone who can reach its URL, and keeps every SQL query in memory." + judged_with(),
             hint="Set DEBUG = False for the deployed settings, for example from an "
             "environment variable set in DJANGO_LAMBDA['ENVIRONMENT'].",
             id="django_lambda.W107",
@@ -502,7 +536,8 @@ def check_allowed_hosts(
     return [
         CheckWarning(
             f"ALLOWED_HOSTS {allowed!r} cannot match the function's {host} host "
-            f"(*{suffix}), so Django would answer every request with 400 Bad Request.",
+            f"(*{suffix}), so Django would answer every request with 400 Bad Request."
+            + judged_with(),
             hint=f"Add {suffix!r} to ALLOWED_HOSTS (or the exact host once the deploy has "
             "printed it), plus any custom domain in front of the function.",
             id="django_lambda.W108",
@@ -802,6 +837,18 @@ def check_deploy_values(
             f"{SETTING_NAME}['TAGS'] must be a dict of str to str, not {s.TAGS!r}.",
             "E.g. {'project': 'my-site'}.",
         )
+    paths = s.SMOKE_TEST_PATHS
+    if not (
+        isinstance(paths, (list, tuple))
+        and all(isinstance(path, str) and path.startswith("/") for path in paths)
+    ):
+        error(
+            137,
+            f"{SETTING_NAME}['SMOKE_TEST_PATHS'] must be a list of paths starting with '/', "
+            f"not {paths!r}.",
+            "E.g. ['/', '/health/']: the smoke test requests each before the upload and "
+            "stops the deploy on an answer of 500 or more; [] (the default) requests none.",
+        )
     endpoint = s.ENDPOINT_URL
     if endpoint is not None and not (
         isinstance(endpoint, str)
@@ -863,6 +910,29 @@ def _check_project_dir_exists() -> list[CheckMessage]:
             "that holds manage.py: the package is built from it.",
             id="django_lambda.E117",
         )
+    ]
+
+
+# What lambda_deploy itself reads from DJANGO_LAMBDA to build and deploy: it
+# checks these in its own process, where it reads them. The other checks judge
+# the settings the function runs with, and lambda_deploy runs them with the
+# function's environment (django_lambda.function_env).
+DEPLOY_CONFIGURATION_CHECKS = (
+    check_setting_shape,
+    check_deploy_values,
+    check_package_settings,
+    check_deploy_settings,
+)
+
+
+def check_deploy_configuration() -> list[CheckMessage]:
+    """The messages of ``DEPLOY_CONFIGURATION_CHECKS``, less those SILENCED_SYSTEM_CHECKS names."""
+    silenced = set(settings.SILENCED_SYSTEM_CHECKS)
+    return [
+        message
+        for check in DEPLOY_CONFIGURATION_CHECKS
+        for message in check()
+        if message.id not in silenced
     ]
 
 

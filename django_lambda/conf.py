@@ -99,6 +99,8 @@ DEFAULTS: dict[str, Any] = {
     "PRUNE_LOCALES": True,  # translations outside LANGUAGES (all of them without USE_I18N)
     "COMPILE": True,  # ship bytecode, when the build runs on the runtime's Python
     "S3_BUCKET": None,
+    # Deploy
+    "SMOKE_TEST_PATHS": [],  # paths the smoke test requests; each must answer below 500
 }
 
 

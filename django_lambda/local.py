@@ -530,6 +530,38 @@ def platform_mismatch(runtime: str, architecture: str) -> str | None:
     )
 
 
+def lambda_variables(
+    *,
+    task_root: Path | str,
+    runtime_dir: Path | str,
+    handler: str,
+    runtime: str,
+    function_name: str,
+    memory_size: int,
+    region: str,
+) -> dict[str, str]:
+    """The environment variables Lambda sets for a function, besides the Runtime API's address.
+
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+    """
+    return {
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "LAMBDA_RUNTIME_DIR": str(runtime_dir),
+        "_HANDLER": handler,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_size),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+
+
 @dataclass(frozen=True)
 class Isolation:
     """How a function's process runs, next to how Lambda runs code."""
@@ -663,24 +695,18 @@ class LocalFunction:
 
     def environ(self, api_address: str) -> dict[str, str]:
         """The process environment, with the variables Lambda sets for a function."""
-        # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
         env = {
             "PATH": os.environ.get("PATH", os.defpath),
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "LAMBDA_TASK_ROOT": str(self.task_root),
-            "LAMBDA_RUNTIME_DIR": str(self.runtime_dir),
-            "_HANDLER": self.handler,
+            **lambda_variables(
+                task_root=self.task_root,
+                runtime_dir=self.runtime_dir,
+                handler=self.handler,
+                runtime=self.runtime,
+                function_name=self.function_name,
+                memory_size=self.memory_size,
+                region=self.region,
+            ),
             "AWS_LAMBDA_RUNTIME_API": api_address,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{self.runtime}",
-            "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.function_name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
         }
         # Lambda gives the function its role's credentials; locally, the caller's.
         env.update(
@@ -1212,8 +1238,8 @@ def _newest_input() -> float:
 
 def local_package(*, write: Callable[[str], None] = lambda line: None) -> Path:
     """The project's package zip: the built one if it is newer than every project file,
-    else a fresh build."""
-    from django_lambda import build
+    else a fresh build, static manifest included (collected without AWS)."""
+    from django_lambda import function_env
     from django_lambda.conf import lambda_settings
 
     zip_path = lambda_settings.build_dir / PACKAGE_NAME
@@ -1223,4 +1249,4 @@ def local_package(*, write: Callable[[str], None] = lambda line: None) -> Path:
         write(f"{zip_path} is older than the project's files: building it again.")
     else:
         write(f"No package at {zip_path}: building it.")
-    return Path(build.build_package(log=write).zip_path)
+    return function_env.build_with_static(log=write)

@@ -174,8 +174,9 @@ def point_environment_at(info: SandboxInfo) -> None:
 def lambda_settings_for(info: SandboxInfo) -> Iterator[None]:
     """``DJANGO_LAMBDA`` as the sandbox needs it, for the duration of the block.
 
-    The endpoint and region always become the sandbox's; the role and the
-    code bucket default to the sandbox's when the settings name none. The
+    The endpoint, region and role always become the sandbox's (a ROLE_ARN in
+    the settings names a role of a real account, which the sandbox has not);
+    the code bucket defaults to the sandbox's when the settings name none. The
     function's environment gets ``AWS_ENDPOINT_URL`` too: a function in the
     sandbox talks to the sandbox's AWS, as one on Lambda talks to Lambda's.
     """
@@ -188,7 +189,7 @@ def lambda_settings_for(info: SandboxInfo) -> Iterator[None]:
             **user,
             "ENDPOINT_URL": info.endpoint_url,
             "REGION": info.region,
-            "ROLE_ARN": user.get("ROLE_ARN") or info.role_arn,
+            "ROLE_ARN": info.role_arn,
             "S3_BUCKET": user.get("S3_BUCKET") or info.code_bucket,
             "ENVIRONMENT": {
                 **(user.get("ENVIRONMENT") or {}),
@@ -408,6 +409,13 @@ def _ensure_resources(info: SandboxInfo, buckets: list[str], public_buckets: lis
         # moto, like S3, refuses anonymous reads unless a policy allows them.
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public_read_policy(bucket)))
     return str(role["Arn"])
+
+
+def ensure_public_bucket(info: SandboxInfo, bucket: str) -> None:
+    """Create ``bucket`` in the sandbox if missing, readable by anyone, as a static
+    files bucket is: the one the function's settings name, which the deploy learns
+    only with the function's environment."""
+    _ensure_resources(info, [], [bucket])
 
 
 def public_read_policy(bucket: str) -> dict[str, Any]:

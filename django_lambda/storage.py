@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import ipaddress
 import logging
 import os
 import re
 from collections.abc import Iterator
 from functools import cached_property
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -106,7 +108,10 @@ class LazyS3Storage(Storage):
 
     @cached_property
     def s3(self) -> Any:
-        """The django-storages storage doing the I/O (imports boto3 on first use)."""
+        """The django-storages storage doing the I/O (imports boto3 on first use).
+
+        ``StaticStorage.collect_into()`` puts a local directory in its place.
+        """
         from storages.backends.s3 import S3StaticStorage
 
         self.require_bucket()
@@ -206,6 +211,15 @@ class LazyS3Storage(Storage):
         return f"{scheme}://{bucket}.{global_host}"
 
 
+def _md5(path: Path) -> str:
+    """The MD5 of a file's bytes, in hex: S3's ETag of an object uploaded in one part."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() == "true"
 
@@ -245,6 +259,10 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
     ``collectstatic`` never uploads a hashed file the bucket already has, and
     never deletes one: hashed names are immutable, and the previous version of
     the function (the one ``--rollback`` returns to) still links to them.
+
+    ``lambda_deploy`` collects without AWS instead (``collect_into()``: the
+    hashed names depend only on the files' contents) and uploads what it
+    collected when it deploys (``upload_collected()``).
     """
 
     def __init__(
@@ -264,6 +282,8 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
         # What the last collectstatic uploaded, and what the bucket already had.
         self.uploaded: set[str] = set()
         self.already_in_bucket: list[str] = []
+        # Where collect_into() makes collectstatic write instead of the bucket.
+        self.collecting_into: Path | None = None
         # The keyword, not a class attribute: since Django 4.0 the mixin's
         # __init__ replaces a class attribute with `self` unless the keyword is
         # given, and the manifest would be read from S3 again.
@@ -320,12 +340,54 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
             "`python manage.py lambda_deploy` (or `python manage.py collectstatic`) again."
         )
 
+    # Collecting without AWS, uploading later.
+
+    def collect_into(self, directory: Path) -> None:
+        """Make collectstatic write the files, hashed copies included, into ``directory``
+        rather than the bucket; the manifest goes where it always goes.
+
+        The hashed names depend only on the files' contents, so the package's
+        manifest is the same as if they had gone to the bucket; a build then
+        needs no AWS. ``upload_collected(directory)`` sends them up.
+        """
+        self.collecting_into = Path(directory)
+        # The I/O that self.s3 would do, on the local directory instead.
+        self.s3 = FileSystemStorage(location=self.collecting_into)
+
+    def upload_collected(self, directory: Path) -> tuple[list[str], list[str]]:
+        """Upload what ``collect_into(directory)`` collected; returns the names uploaded
+        and the names the bucket already had.
+
+        As with collectstatic, a hashed file the bucket has is never uploaded
+        again (its name is its content); any other file is uploaded unless the
+        bucket holds the same bytes (its ETag is their MD5 when uploaded whole).
+        """
+        directory = Path(directory)
+        prefix = self.key("")
+        in_bucket = {
+            obj.key[len(prefix) :]: obj.e_tag.strip('"')
+            for obj in self.s3.bucket.objects.filter(Prefix=prefix)
+        }
+        hashed = set(self.hashed_files.values())
+        self.uploaded, self.already_in_bucket = set(), []
+        for path in sorted(directory.rglob("*")):
+            if not path.is_file():
+                continue
+            name = path.relative_to(directory).as_posix()
+            etag = in_bucket.get(name)
+            if etag is not None and (name in hashed or etag == _md5(path)):
+                self.already_in_bucket.append(name)
+                continue
+            with path.open("rb") as content:
+                self.uploaded.add(self.s3._save(name, File(content, name)))
+        return sorted(self.uploaded), self.already_in_bucket
+
     # collectstatic: upload each hashed file once.
 
     def post_process(  # type: ignore[override]
         self, paths: dict[str, tuple[Storage, str]], dry_run: bool = False, **options: Any
     ) -> Iterator[tuple[str, str | None, bool | Exception]]:
-        if dry_run:
+        if dry_run or self.collecting_into is not None:
             yield from super().post_process(paths, dry_run=dry_run, **options)
             return
         self.uploaded = set()

@@ -252,7 +252,8 @@ def test_installs_requirements_for_the_platform_without_runtime_packages(
     staged = {p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file()}
     assert staged == set(names)
     assert messages[:3] == [
-        "Installing requirements.txt for manylinux2014_aarch64, Python 3.12.",
+        "Installing requirements.txt for manylinux_2_34_aarch64 or older (glibc 2.34), "
+        "Python 3.12.",
         "Successfully installed boto3-1.0 natpkg-1.0 purepkg-1.0 python-dateutil-1.0 six-1.0",
         "Left out (the Lambda runtime provides them): boto3, python-dateutil, six. Set "
         "DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own.",
@@ -286,9 +287,12 @@ def test_missing_wheel_names_the_package_and_the_fix(lambda_setting: Any) -> Non
     message = str(raised.value)
     assert message.startswith(
         "No wheel of 'natpkg' (from requirements.txt) for Lambda's platform "
-        "manylinux2014_x86_64, CPython 3.11."
+        "manylinux_2_26_x86_64 or older, CPython 3.11."
     )
-    assert "Fix: pin a version of natpkg that publishes a manylinux2014_x86_64" in message
+    assert (
+        "Fix: pin a version of natpkg that publishes a wheel for manylinux_2_26_x86_64 or older "
+        "(or a pure-Python py3-none-any one) for Python 3.11" in message
+    )
     assert "PIP_FIND_LINKS=<dir>" in message
 
 
@@ -441,10 +445,34 @@ def test_warm_rebuild_reuses_the_installed_requirements(
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize(
+    ("architecture", "runtime", "platforms"),
+    [
+        # python3.12 and later: Amazon Linux 2023, glibc 2.34.
+        (
+            "arm64",
+            "python3.13",
+            [f"manylinux_2_{minor}_aarch64" for minor in range(34, 16, -1)]
+            + ["manylinux2014_aarch64"],
+        ),
+        # python3.10 and 3.11: Amazon Linux 2, glibc 2.26.
+        (
+            "x86_64",
+            "python3.11",
+            [f"manylinux_2_{minor}_x86_64" for minor in range(26, 16, -1)]
+            + ["manylinux2014_x86_64"],
+        ),
+    ],
+)
 def test_pip_gets_the_target_platform_and_python(
-    project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    lambda_setting: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    architecture: str,
+    runtime: str,
+    platforms: list[str],
 ) -> None:
-    lambda_setting(ARCHITECTURE="arm64", RUNTIME="python3.13")
+    lambda_setting(ARCHITECTURE=architecture, RUNTIME=runtime)
     calls: list[list[str]] = []
 
     def fake_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -461,10 +489,9 @@ def test_pip_gets_the_target_platform_and_python(
         "install",
         "--target",
         target,
-        "--platform",
-        "manylinux2014_aarch64",
+        *(argument for platform in platforms for argument in ("--platform", platform)),
         "--python-version",
-        "3.13",
+        runtime.removeprefix("python"),
         "--implementation",
         "cp",
         "--only-binary=:all:",
@@ -476,24 +503,52 @@ def test_pip_gets_the_target_platform_and_python(
     ]
 
 
+@pytest.mark.parametrize(("runtime", "installs"), [("python3.12", True), ("python3.11", False)])
+def test_wheels_for_the_runtimes_glibc_install(
+    project: Path,
+    lambda_setting: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    runtime: str,
+    installs: bool,
+) -> None:
+    # Only manylinux_2_28 wheels, as current Pillow publishes: they load on
+    # Amazon Linux 2023 (glibc 2.34), not on Amazon Linux 2 (glibc 2.26).
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    make_wheel(
+        tmp_path,
+        "newpkg",
+        tag="py3-none-manylinux_2_28_x86_64",
+        files={"newpkg/__init__.py": "GLIBC = '2.28'\n"},
+    )
+    (project / "requirements.txt").write_text("newpkg\n")
+    lambda_setting(RUNTIME=runtime)
+
+    if installs:
+        assert "newpkg/__init__.py" in zip_names(build_package().zip_path)
+    else:
+        with pytest.raises(BuildError, match=r"No wheel of 'newpkg' .* manylinux_2_26_x86_64"):
+            build_package()
+
+
 def test_over_the_unzipped_limit_is_refused_with_the_largest_packages(
     project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(project, {"bulky/data.bin": "x" * 900_000})
+    write(project, {"bulky/data.bin": "x" * 3_000_000})
     lambda_setting(REQUIREMENTS=None)
-    monkeypatch.setattr(build, "UNZIPPED_LIMIT", 200_000)
+    monkeypatch.setattr(build, "UNZIPPED_LIMIT", 2_000_000)
 
     with pytest.raises(BuildError) as raised:
         build_package()
 
     message = str(raised.value)
-    assert "Lambda refuses more than 0.2 MB" in message
-    assert "Largest: bulky 0.9 MB, django_lambda " in message
+    assert "Lambda refuses more than 1.9 MB" in message
+    assert "Largest: bulky 2.9 MB, django_lambda " in message
     assert not (project / ".lambda" / "package.zip").exists()
 
 
 def test_sizes_and_largest_are_reported(project: Path, lambda_setting: Any) -> None:
-    write(project, {"bulky/data.bin": "x" * 900_000, "bulky/more.bin": "y" * 1000})
+    write(project, {"bulky/data.bin": "x" * 3_000_000, "bulky/more.bin": "y" * 1000})
     lambda_setting(REQUIREMENTS=None)
 
     result = build_package()
@@ -501,7 +556,7 @@ def test_sizes_and_largest_are_reported(project: Path, lambda_setting: Any) -> N
     with zipfile.ZipFile(result.zip_path) as archive:
         sizes = {info.filename: info.file_size for info in archive.infolist()}
     assert result.unzipped_size == sum(sizes.values())
-    assert result.largest[0] == ("bulky", 901_000)
+    assert result.largest[0] == ("bulky", 3_001_000)
     assert len(result.largest) == 5
     assert [size for _, size in result.largest] == sorted(
         (size for _, size in result.largest), reverse=True
@@ -528,6 +583,29 @@ def test_default_requirements_file_is_optional(
     build_package(log=messages.append)
 
     assert f"No requirements.txt in {project}: installing no requirements." in messages
+
+
+def test_a_requirements_file_a_level_up_is_named_and_can_be_used(
+    project: Path, lambda_setting: Any
+) -> None:
+    # The talk's layout: manage.py in a subdirectory, requirements.txt beside it.
+    (project / "requirements.txt").rename(project.parent / "requirements.txt")
+    messages: list[str] = []
+
+    result = build_package(log=messages.append)
+
+    assert result.requirements is None
+    assert (
+        f"No requirements.txt in {project}: installing no requirements. There is one a level "
+        f"up, {project.parent / 'requirements.txt'}: set DJANGO_LAMBDA['REQUIREMENTS'] = "
+        "'../requirements.txt' to install it."
+    ) in messages
+    lambda_setting(REQUIREMENTS="../requirements.txt")
+
+    result = build_package()
+
+    assert result.requirements == project / ".." / "requirements.txt"
+    assert "purepkg/__init__.py" in zip_names(result.zip_path)
 
 
 def test_bad_runtime_is_a_build_error(lambda_setting: Any) -> None:
@@ -602,9 +680,10 @@ def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
         assert archive.testzip() is None
     assert stat.S_IMODE(infos[-1].external_attr >> 16) == 0o755
     # The classic end record says "see zip64"; the zip64 one holds the count.
-    data = stream.getvalue()
+    data = stream.getvalue().removesuffix(build.ZIP_COMMENT)
     end = struct.unpack("<IHHHHIIH", data[-22:])
     assert end[:5] == (0x06054B50, 0, 0, 0xFFFF, 0xFFFF)
+    assert end[7] == len(build.ZIP_COMMENT)
     locator = struct.unpack("<IIQI", data[-42:-22])
     assert locator[0] == 0x07064B50
     end64 = struct.unpack("<IQHHIIQQQQ", data[locator[2] : locator[2] + 56])
@@ -823,6 +902,28 @@ def test_include_never_brings_in_the_builds_own_output(lambda_setting: Any) -> N
     names = set(zip_names(build_package().zip_path))
 
     assert names == PROJECT_PACKAGED | own_source_names()
+
+
+@pytest.mark.parametrize("second", ["out.zip", "other.zip", None])
+def test_a_build_never_packages_an_earlier_builds_zip(
+    project: Path, lambda_setting: Any, second: str | None
+) -> None:
+    lambda_setting(REQUIREMENTS=None, EXCLUDE=["docs", "*.csv"])
+    # A zip of the user's own, which is data and ships.
+    with zipfile.ZipFile(project / "data.zip", "w") as archive:
+        archive.writestr("fixture.json", "{}")
+    first = build_package(output=project / "out.zip")
+    renamed = project / "backups" / "Site.ZIP"
+    renamed.parent.mkdir()
+    renamed.write_bytes(first.zip_path.read_bytes())
+    messages: list[str] = []
+
+    result = build_package(output=project / second if second else None, log=messages.append)
+
+    assert set(zip_names(result.zip_path)) == (PROJECT_PACKAGED | own_source_names() | {"data.zip"})
+    # The output itself is left out as such; the others are recognized as packages.
+    earlier = "backups/Site.ZIP" if second == "out.zip" else "backups/Site.ZIP, out.zip"
+    assert f"Left out packages an earlier build wrote here: {earlier}." in messages
 
 
 @pytest.mark.parametrize(

@@ -446,6 +446,21 @@ def test_w104_sqlite_outside_tmp(tmp_path: Path) -> None:
     assert "Amazon RDS" in warning.hint
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_w104_sqlite_in_a_project_under_tmp(tmp_path: Path) -> None:
+    # A project checked out under this machine's /tmp ships to /var/task on
+    # Lambda: its database is read-only there, whatever its path says here.
+    project = Path("/tmp") / tmp_path.name
+    databases = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(project / "db.sqlite3")},
+        "scratch": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/scratch.sqlite3"},
+    }
+    with override_settings(DATABASES=databases, BASE_DIR=project):
+        warning = only(check_databases())
+    assert warning.id == "django_lambda.W104"
+    assert warning.msg.startswith(f"The database 'default' is SQLite at {project}/db.sqlite3:")
+
+
 def test_w105_media_on_the_local_file_system() -> None:
     with override_settings(STORAGES=FS_STORAGES, MEDIA_ROOT="/srv/media"):
         warning = only(check_media_storage())
@@ -525,7 +540,9 @@ def test_w108_message_names_the_host_to_add() -> None:
     assert warning.msg == (
         "ALLOWED_HOSTS ['localhost'] cannot match the function's function URL host "
         "(*.lambda-url.eu-west-3.on.aws), so Django would answer every request with "
-        "400 Bad Request."
+        "400 Bad Request. (Judged with this process's environment, not the function's; "
+        "lambda_deploy judges again with DJANGO_LAMBDA['ENVIRONMENT'] and the variables "
+        "Lambda sets.)"
     )
     assert warning.hint.startswith("Add '.lambda-url.eu-west-3.on.aws' to ALLOWED_HOSTS")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import django
 import pytest
 from botocore.stub import Stubber
 from django.core.management import call_command
@@ -20,7 +21,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws, build, gate
-from tests.deploy_helpers import FakeBuild, deploy
+from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 
 @pytest.fixture(autouse=True)
@@ -73,9 +74,9 @@ def test_first_deploy_creates_function_version_alias_and_url(site: dict[str, Any
         "lambda:InvokeFunctionUrl",
     ]
     for number, name in enumerate(
-        ["check", "collectstatic", "build", "upload", "publish", "route"], start=1
+        ["check", "collectstatic", "build", "smoke test", "upload", "publish", "route"], start=1
     ):
-        assert f"[{number}/6] {name} ... " in output
+        assert f"[{number}/7] {name} ... " in output
     assert "Creating function 'site'." in output
     assert "Created alias 'live' on version 1." in output
     assert (
@@ -206,8 +207,11 @@ def test_rollback_moves_alias_to_previous_then_to_given(
 
     assert alias_version() == "2"
     assert "Rolled back 'site': 'live' moved from version 3 to 2." in output
-    assert deploy("--rollback", "3").count("moved from version 2 to 3") == 1
+    forward = deploy("--rollback", "3")
+    assert "Rolled forward 'site': 'live' moved forward from version 2 to 3, a later " in forward
+    assert "Rolled back" not in forward
     assert alias_version() == "3"
+    assert "'live' of 'site' was already on version 3: nothing moved." in deploy("--rollback", "3")
     assert published() == ["1", "2", "3"]
     assert len(fake_build.calls) == builds_before
 
@@ -238,7 +242,8 @@ def test_dry_run_changes_nothing(site: dict[str, Any], fake_build: FakeBuild) ->
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
         lambda_client().get_function(FunctionName="site")
     assert fake_build.calls == []
-    assert "Pretending to run collectstatic." in output
+    assert "Pretending to run collectstatic with the function's environment." in output
+    assert "Pretending to start the package here and send it a warm-up event." in output
     assert "Pretending to build the package" in output
     assert "Pretending to create function 'site'." in output
     assert "Pretending to publish" in output
@@ -281,10 +286,11 @@ def test_build_only_stops_after_the_zip(
 
     assert fake_build.calls == [{"output": target}]
     assert zipfile.ZipFile(target).namelist() == [
+        "django/__init__.py",
         "django_lambda/__init__.py",
         "django_lambda/handler.py",
     ]
-    assert "[3/3] build ... " in output
+    assert "[4/4] smoke test ... " in output
     assert "upload" not in output
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
         lambda_client().get_function(FunctionName="site")
@@ -298,23 +304,43 @@ def test_build_only_without_path_uses_build_default(
     assert fake_build.calls == [{"output": None}]
 
 
+def on_disk(
+    site: dict[str, Any], project: Path, monkeypatch: pytest.MonkeyPatch, settings: str
+) -> override_settings:
+    """The deploy settings for a site whose settings module is on disk under ``project``."""
+    monkeypatch.syspath_prepend(str(project))
+    module = write_site(project, settings)
+    environment = {"DJANGO_SETTINGS_MODULE": module}
+    return override_settings(
+        DJANGO_LAMBDA={**site, "PROJECT_DIR": str(project), "ENVIRONMENT": environment}
+    )
+
+
 def test_collectstatic_runs_before_build(
-    site: dict[str, Any], tmp_path: Path, fake_build: FakeBuild
+    site: dict[str, Any], tmp_path: Path, fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    static_src = tmp_path / "assets"
-    static_src.mkdir()
-    (static_src / "site.css").write_text("body {}")
-    with override_settings(STATIC_ROOT=tmp_path / "collected", STATICFILES_DIRS=[static_src]):
-        deploy()
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.css").write_text("body {}")
+    settings = """
+        STATIC_ROOT = BASE_DIR / "collected"
+        STATICFILES_DIRS = [BASE_DIR / "assets"]
+    """
+    with on_disk(site, tmp_path, monkeypatch, settings):
+        output = deploy("--no-smoke-test")
 
     assert (tmp_path / "collected" / "site.css").read_text() == "body {}"
+    assert "      With the function's environment, as the checks.\n" in output
+    assert output.index("[2/7] collectstatic ... ") < output.index("[3/7] build ...")
 
 
-def test_collectstatic_failure_names_step_and_fix(site: dict[str, Any], tmp_path: Path) -> None:
-    (tmp_path / "site.css").write_text("body {}")
+def test_collectstatic_failure_names_step_and_fix(
+    site: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.css").write_text("body {}")
     with (
-        override_settings(STATIC_ROOT=None, STATICFILES_DIRS=[tmp_path]),
-        pytest.raises(CommandError, match=r"(?s)\[2/6\] collectstatic failed: .*--skip-static"),
+        on_disk(site, tmp_path, monkeypatch, 'STATICFILES_DIRS = [BASE_DIR / "assets"]\n'),
+        pytest.raises(CommandError, match=r"(?s)\[2/7\] collectstatic failed: .*--skip-static"),
     ):
         deploy()
 
@@ -341,7 +367,7 @@ def test_create_without_role_is_an_error(role_arn: str, fake_build: FakeBuild) -
     with (
         override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site"}),
         pytest.raises(
-            CommandError, match=r"(?s)\[4/6\] upload failed: .*set DJANGO_LAMBDA\['ROLE_ARN'\]"
+            CommandError, match=r"(?s)\[5/7\] upload failed: .*set DJANGO_LAMBDA\['ROLE_ARN'\]"
         ),
     ):
         deploy("--skip-static")
@@ -417,10 +443,39 @@ def test_large_package_goes_through_s3_with_progress(
         result.zip_path.read_bytes()
     )
     assert f"Uploading 0.0 MB to s3://site-deploys/{key}." in output
-    assert "100%" in output
+    # Not a terminal: plain lines, no bar redrawn with carriage returns.
+    assert "\r" not in output
+    assert "      Uploaded 0.0 MB of 0.0 MB (100%).\n" in output
     config = lambda_client().get_function_configuration(FunctionName="site")
     assert config["CodeSha256"] == result.sha256
     assert alias_version() == "1"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_upload_progress_is_a_bar_on_a_terminal_only(terminal: bool) -> None:
+    from django_lambda.management.commands.lambda_deploy import Command
+
+    out = Terminal() if terminal else io.StringIO()
+    command = Command(stdout=out)
+    command.verbosity = 1
+    total = 8 * 1024 * 1024
+    for sent in range(0, total + 1, total // 16):
+        command.progress(sent, total)
+
+    lines = out.getvalue()
+    if terminal:
+        assert lines.count("\r") == 17
+        assert lines.endswith("\r      [" + "#" * 30 + "] 100%\n")
+    else:
+        assert lines.splitlines() == [
+            f"      Uploaded {size} of 8.0 MB ({percent}%)."
+            for size, percent in (("2.0 MB", 25), ("4.0 MB", 50), ("6.0 MB", 75), ("8.0 MB", 100))
+        ]
 
 
 def test_large_package_without_bucket_names_fix_and_largest(
@@ -432,7 +487,7 @@ def test_large_package_without_bucket_names_fix_and_largest(
         deploy("--skip-static")
 
     message = str(raised.value)
-    assert message.startswith("[4/6] upload failed: The package is")
+    assert message.startswith("[5/7] upload failed: The package is")
     assert "set DJANGO_LAMBDA['S3_BUCKET']" in message
     assert "django 8.6 MB" in message
     with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
@@ -445,8 +500,26 @@ def test_build_error_names_step(site: dict[str, Any], monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(build, "build_package", failing_build, raising=False)
 
-    with pytest.raises(CommandError, match=r"\[3/6\] build failed: No wheel for 'psycopg2'"):
+    with pytest.raises(CommandError, match=r"\[3/7\] build failed: No wheel for 'psycopg2'"):
         deploy("--skip-static")
+
+
+def test_a_package_without_django_is_a_build_error_and_never_uploaded(
+    site: dict[str, Any], fake_build: FakeBuild
+) -> None:
+    fake_build.django = False
+
+    with pytest.raises(CommandError) as raised:
+        deploy("--skip-static")
+
+    assert str(raised.value).startswith(
+        "[3/7] build failed: Django is not in the package, so the function would fail every "
+        "request with \"No module named 'django'\"."
+    )
+    # The zip is gone: nothing can run or ship it.
+    assert not (fake_build.directory / "package.zip").exists()
+    with pytest.raises(lambda_client().exceptions.ResourceNotFoundException):
+        lambda_client().get_function(FunctionName="site")
 
 
 def test_rollback_and_build_only_conflict(site: dict[str, Any]) -> None:
@@ -467,7 +540,7 @@ def test_s3_upload_failure_names_bucket_and_code(
 
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: head_object on s3://no-such-bucket/django-lambda/site/"
+        "[5/7] upload failed: head_object on s3://no-such-bucket/django-lambda/site/"
     )
     assert "failed (NoSuchBucket)" in message
     assert "Hint: It does not exist in us-east-1." in message
@@ -501,7 +574,7 @@ def test_s3_put_failure_names_object_and_code(
 
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: upload_file on s3://site-deploys/django-lambda/site/"
+        "[5/7] upload failed: upload_file on s3://site-deploys/django-lambda/site/"
     )
     assert "failed (AccessDenied)" in message
     assert "Hint: The deploying identity may not call upload_file." in message
@@ -536,6 +609,10 @@ def test_real_build_deploys_its_zip(role_arn: str, tmp_path: Path) -> None:
     (project / "mysite" / "__init__.py").write_text("")
     (project / "mysite" / "views.py").write_text("def home(request): ...\n")
     (project / "requirements.txt").write_text("")
+    # Django, as far as the build's version check looks; the smoke test, which
+    # would need all of it, is left out.
+    (project / "django").mkdir()
+    (project / "django" / "__init__.py").write_text(f"VERSION = {django.VERSION!r}\n")
     setting = {
         "FUNCTION_NAME": "site",
         "ROLE_ARN": role_arn,
@@ -544,8 +621,8 @@ def test_real_build_deploys_its_zip(role_arn: str, tmp_path: Path) -> None:
     }
 
     with override_settings(DJANGO_LAMBDA=setting):
-        first = deploy("--skip-static")
-        second = deploy("--skip-static")
+        first = deploy("--skip-static", "--no-smoke-test")
+        second = deploy("--skip-static", "--no-smoke-test")
 
     zip_path = project / ".lambda" / "package.zip"
     names = zipfile.ZipFile(zip_path).namelist()

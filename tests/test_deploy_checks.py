@@ -1,4 +1,4 @@
-"""One test per deploy-settings check id (E120-E136, W120)."""
+"""One test per deploy-settings check id (E120-E137, W120)."""
 
 from __future__ import annotations
 
@@ -191,6 +191,14 @@ def test_e133_tags() -> None:
 def test_e134_endpoint_url(url: str) -> None:
     message = only(run(ENDPOINT_URL=url))
     assert message.id == "django_lambda.E134"
+
+
+@pytest.mark.parametrize("paths", ["/", ["health/"], [None], {"/": 200}])
+def test_e137_smoke_test_paths(paths: object) -> None:
+    message = only(run(SMOKE_TEST_PATHS=paths))
+    assert message.id == "django_lambda.E137"
+    assert repr(paths) in message.msg
+    assert run(SMOKE_TEST_PATHS=["/", "/health/?full=1"]) == []
 
 
 @pytest.mark.parametrize("runtime", ["python3.11", "python3.9", "nodejs20.x"])

@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from django_lambda import aws, gate
 from django_lambda.conf import lambda_settings
-from tests.deploy_helpers import FakeBuild, deploy
+from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 ROLE = "arn:aws:iam::123456789012:role/site-lambda"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:site"
@@ -35,6 +35,8 @@ def known_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    # Every sleep of the process: the tests that assert on them skip the smoke
+    # test, whose subprocesses sleep while they are waited for.
     recorded: list[float] = []
     monkeypatch.setattr(time, "sleep", recorded.append)
     return recorded
@@ -131,7 +133,7 @@ def test_upload_fails_alias_untouched(stubbed: Stubber, fake_build: FakeBuild) -
     # error would have become the message instead.
     stubbed.assert_no_pending_responses()
     assert str(raised.value) == (
-        "[4/6] upload failed: update_function_code on function 'site' failed "
+        "[5/7] upload failed: update_function_code on function 'site' failed "
         "(CodeStorageExceededException): An error occurred (CodeStorageExceededException) "
         "when calling the UpdateFunctionCode operation: Code storage limit exceeded.\n"
         "Hint: The account's code storage is full; delete old function versions."
@@ -155,7 +157,7 @@ def test_update_configuration_fails_alias_untouched(
     stubbed.assert_no_pending_responses()
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: update_function_configuration on function 'site' failed "
+        "[5/7] upload failed: update_function_configuration on function 'site' failed "
         "(AccessDeniedException)"
     )
     assert "Hint: The deploying identity may not call update_function_configuration." in message
@@ -181,7 +183,7 @@ def test_update_code_waiting_reports_failed_update(stubbed: Stubber, fake_build:
         deploy("--skip-static")
 
     assert str(raised.value) == (
-        "[4/6] upload failed: function 'site' failed to become ready "
+        "[5/7] upload failed: function 'site' failed to become ready "
         "(InvalidSecurityGroup): The security group sg-1 does not exist."
     )
 
@@ -206,7 +208,7 @@ def test_publish_fails_alias_untouched(stubbed: Stubber, fake_build: FakeBuild) 
 
     stubbed.assert_no_pending_responses()
     assert str(raised.value).startswith(
-        "[5/6] publish failed: publish_version on function 'site' failed "
+        "[6/7] publish failed: publish_version on function 'site' failed "
         "(PreconditionFailedException)"
     )
 
@@ -228,7 +230,7 @@ def test_alias_update_fails_alias_untouched(stubbed: Stubber, fake_build: FakeBu
 
     stubbed.assert_no_pending_responses()
     assert str(raised.value) == (
-        "[6/6] route failed: update_alias on alias 'live' of function 'site' failed "
+        "[7/7] route failed: update_alias on alias 'live' of function 'site' failed "
         "(ResourceNotFoundException): An error occurred (ResourceNotFoundException) when "
         "calling the UpdateAlias operation: Function not found\n"
         "Hint: It does not exist in us-east-1. Check DJANGO_LAMBDA['REGION'] and the name."
@@ -273,7 +275,7 @@ def test_conflict_is_retried_then_succeeds(
     stubbed.add_response("get_policy", {"Policy": json.dumps({"Statement": statements})})
     stubbed.add_response("get_policy", {"Policy": json.dumps({"Statement": statements})})
 
-    output = deploy("--skip-static")
+    output = deploy("--skip-static", "--no-smoke-test")
 
     stubbed.assert_no_pending_responses()
     assert sleeps == [1.0, 2.0]
@@ -295,7 +297,7 @@ def test_throttling_is_retried_then_gives_up(
         )
 
     with pytest.raises(CommandError) as raised:
-        deploy("--skip-static")
+        deploy("--skip-static", "--no-smoke-test")
 
     assert sleeps == list(aws.RETRY_DELAYS)
     assert "(TooManyRequestsException)" in str(raised.value)
@@ -358,7 +360,7 @@ def test_role_lambda_cannot_assume_gets_hint(stubbed: Stubber, fake_build: FakeB
 
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: create_function on function 'site' failed "
+        "[5/7] upload failed: create_function on function 'site' failed "
         "(InvalidParameterValueException)"
     )
     assert "Hint: Lambda cannot assume DJANGO_LAMBDA['ROLE_ARN']" in message
@@ -376,7 +378,7 @@ def test_no_credentials(monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild) 
 
     message = str(raised.value)
     assert message.startswith(
-        "[4/6] upload failed: get_function_configuration on function 'site' failed "
+        "[5/7] upload failed: get_function_configuration on function 'site' failed "
         "(NoCredentialsError)"
     )
     assert "Hint: No AWS credentials were found." in message
@@ -399,10 +401,10 @@ def test_unreachable_endpoint(monkeypatch: pytest.MonkeyPatch, fake_build: FakeB
 @pytest.mark.parametrize(
     ("operation", "step"),
     [
-        ("update_function_configuration", "[4/6] upload"),
-        ("update_function_code", "[4/6] upload"),
-        ("publish_version", "[5/6] publish"),
-        ("update_alias", "[6/6] route"),
+        ("update_function_configuration", "[5/7] upload"),
+        ("update_function_code", "[5/7] upload"),
+        ("publish_version", "[6/7] publish"),
+        ("update_alias", "[7/7] route"),
     ],
 )
 def test_failure_leaves_traffic_on_old_version(
@@ -448,7 +450,7 @@ def test_create_sends_every_setting(stubbed: Stubber, fake_build: FakeBuild) -> 
         "ARCHITECTURE": "arm64",
         "MEMORY_SIZE": 2048,
         "TIMEOUT": 60,
-        "ENVIRONMENT": {"DJANGO_SETTINGS_MODULE": "site.settings.prod", "MODE": "prod"},
+        "ENVIRONMENT": {"DJANGO_SETTINGS_MODULE": "tests.static_site.settings", "MODE": "prod"},
         "SNAPSTART": True,
         "VPC": {"subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]},
         "LAYERS": [layer],
@@ -470,7 +472,7 @@ def test_create_sends_every_setting(stubbed: Stubber, fake_build: FakeBuild) -> 
             "Timeout": 60,
             "Environment": {
                 "Variables": {
-                    "DJANGO_SETTINGS_MODULE": "site.settings.prod",
+                    "DJANGO_SETTINGS_MODULE": "tests.static_site.settings",
                     "MODE": "prod",
                     gate.KEY_VARIABLE: KEY,
                 }
@@ -492,7 +494,7 @@ def test_create_sends_every_setting(stubbed: Stubber, fake_build: FakeBuild) -> 
     # The publish step then finds no queued answer; the upload is what is checked.
     with (
         override_settings(DJANGO_LAMBDA=setting),
-        pytest.raises(CommandError, match=r"^\[5/6\] publish failed"),
+        pytest.raises(CommandError, match=r"^\[6/7\] publish failed"),
     ):
         deploy("--skip-static")
 
@@ -515,14 +517,14 @@ def test_conflict_already_exists_is_not_retried(
     )
 
     with pytest.raises(CommandError) as raised:
-        deploy("--skip-static")
+        deploy("--skip-static", "--no-smoke-test")
 
     assert sleeps == []
     assert "(ResourceConflictException)" in str(raised.value)
     assert "Hint: Something else (another deploy?) created it meanwhile" in str(raised.value)
 
 
-def test_no_credentials_during_collectstatic(
+def test_no_credentials_stops_the_static_upload(
     monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild, tmp_path: Path
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
@@ -530,26 +532,36 @@ def test_no_credentials_during_collectstatic(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
     monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
-    (tmp_path / "site.css").write_text("body {}")
-    storages = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {
-            "BACKEND": "django_lambda.storage.StaticStorage",
-            "OPTIONS": {"bucket_name": "site-static", "region_name": "us-east-1"},
-        },
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "site.css").write_text("body {}")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = write_site(
+        tmp_path,
+        """
+        STATICFILES_DIRS = [BASE_DIR / "assets"]
+        STORAGES = {
+            "staticfiles": {
+                "BACKEND": "django_lambda.storage.StaticStorage",
+                "OPTIONS": {"bucket_name": "site-static", "region_name": "us-east-1"},
+            },
+        }
+        """,
+    )
+    setting = {
+        **SETTING,
+        "PROJECT_DIR": str(tmp_path),
+        "ENVIRONMENT": {"DJANGO_SETTINGS_MODULE": module},
     }
-    setting = {**SETTING, "STATIC_MANIFEST_DIR": str(tmp_path)}
 
-    with (
-        override_settings(DJANGO_LAMBDA=setting, STORAGES=storages, STATICFILES_DIRS=[tmp_path]),
-        pytest.raises(CommandError) as raised,
-    ):
-        deploy()
+    with override_settings(DJANGO_LAMBDA=setting), pytest.raises(CommandError) as raised:
+        deploy("--no-smoke-test")
 
     message = str(raised.value)
+    # Collecting and building needed no credentials; the upload does.
     assert message.startswith(
-        "[2/6] collectstatic failed: uploading static files on bucket 'site-static' failed "
+        "[5/7] upload failed: uploading static files on bucket 'site-static' failed "
         "(NoCredentialsError)"
     ), message
     assert "Hint: No AWS credentials were found." in message
-    assert fake_build.calls == []
+    assert fake_build.calls == [{"output": None}]
+    assert (tmp_path / "staticfiles.json").is_file()

@@ -34,6 +34,9 @@ from django_lambda import aws
 from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy
 
+# The AWS steps are what these tests sweep: the package is never started here.
+DEPLOY = ("--skip-static", "--no-smoke-test")
+
 STATUS = {
     "TooManyRequestsException": 429,
     "ResourceConflictException": 409,
@@ -148,7 +151,7 @@ def start(
     fake_build.body = "v1"
     if update:
         with override_settings(DJANGO_LAMBDA=setting):
-            deploy("--skip-static")
+            deploy(*DEPLOY)
         fake_build.body = "v2"
     faults.calls.clear()
     return setting
@@ -164,11 +167,11 @@ def clean(role_arn: str, faults: Faults, fake_build: FakeBuild) -> Clean:
     """The calls and end state of a clean first deploy (v1), then of a clean update (v2)."""
     setting = start(-1, role_arn, fake_build, faults, update=False)
     with override_settings(DJANGO_LAMBDA=setting):
-        deploy("--skip-static")
+        deploy(*DEPLOY)
         first = (list(faults.calls), state())
         fake_build.body = "v2"
         faults.calls.clear()
-        deploy("--skip-static")
+        deploy(*DEPLOY)
         second = (list(faults.calls), state())
     return first, second
 
@@ -195,7 +198,7 @@ RETRYABLE = ["TooManyRequestsException", "ResourceConflictException"]
 
 def retried(number: int, operation: str, code: str, expected: State, faults: Faults) -> str:
     """What is wrong after a deploy in which call ``number`` met ``code`` once ("" if nothing)."""
-    output = deploy("--skip-static")
+    output = deploy(*DEPLOY)
     if f"{code} from {operation}; retry 1" not in output:
         return "not retried"
     if faults.calls[number + 1] != operation:
@@ -209,7 +212,7 @@ def retried(number: int, operation: str, code: str, expected: State, faults: Fau
 def failed_then_rerun(number: int, alias_call: int, old: str | None, expected: State) -> str:
     """What is wrong after a deploy in which call ``number`` failed, and after a rerun."""
     try:
-        deploy("--skip-static")
+        deploy(*DEPLOY)
     except CommandError as error:
         if "(ServiceException)" not in str(error):
             return f"failed with {error}"
@@ -222,7 +225,7 @@ def failed_then_rerun(number: int, alias_call: int, old: str | None, expected: S
     if not set(after.versions) <= set(expected.versions):
         return f"left versions {after.versions}"
     try:
-        deploy("--skip-static")
+        deploy(*DEPLOY)
     except CommandError as error:
         return f"the rerun failed: {error}"
     end = state()

@@ -16,6 +16,7 @@ from django.test import override_settings
 
 from django_lambda import build, local
 from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES
+from tests.deploy_helpers import FakeBuild
 from tests.local_packages import (
     BROKEN_HANDLER,
     ECHO_HANDLER,
@@ -306,11 +307,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
     built.parent.mkdir()
     built.write_bytes(b"zip")
     calls: list[str] = []
+    fake = FakeBuild(built.parent)
 
     def build_package(*, output: Path | None = None, log: Any = None) -> build.BuildResult:
         calls.append("build")
-        built.write_bytes(b"new zip")
-        return build.BuildResult(built, "sha", 7, 7)
+        return fake(output=output, log=log)
 
     monkeypatch.setattr(build, "build_package", build_package)
     with override_settings(DJANGO_LAMBDA={"PROJECT_DIR": str(tmp_path)}):

@@ -94,6 +94,30 @@ def test_deploy_to_the_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -
     assert sandbox.running(project) == info
 
 
+def test_a_real_role_in_the_settings_gives_way_to_the_sandbox_role(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "build_package", FakeBuild(project))
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    real_role = "arn:aws:iam::210987654321:role/my-site-lambda"
+    setting = {"PROJECT_DIR": str(project), "FUNCTION_NAME": "site", "ROLE_ARN": real_role}
+    err = io.StringIO()
+
+    with override_settings(DJANGO_LAMBDA=setting):
+        call_command(
+            "lambda_deploy", "--sandbox", "--skip-static", stdout=io.StringIO(), stderr=err
+        )
+
+    role = f"arn:aws:iam::123456789012:role/{sandbox.ROLE_NAME}"
+    configuration = aws.client("lambda").get_function_configuration(FunctionName="site")
+    assert configuration["Role"] == role
+    assert (
+        f"Sandbox: the function runs as the sandbox's own role {role}, not as "
+        f"DJANGO_LAMBDA['ROLE_ARN'] ({real_role}), a role of an AWS account the sandbox "
+        "does not have.\n"
+    ) in err.getvalue()
+
+
 def configuration_url(project: Path) -> str:
     url_config = aws.client("lambda").get_function_url_config(FunctionName="site", Qualifier="live")
     return str(url_config["FunctionUrl"]).rstrip("/")

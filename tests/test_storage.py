@@ -230,6 +230,55 @@ def test_changed_file_uploads_only_what_changed_and_keeps_old_hashed_files(
     assert set(old.values()) <= set(bucket_objects(s3))
 
 
+def test_collect_into_needs_no_aws_and_upload_collected_sends_it_up(
+    source: Path, manifest_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged = tmp_path / "staged"
+    options: dict[str, Any] = {
+        "location": "static",
+        "object_parameters": {"CacheControl": "immutable"},
+    }
+    with storage_settings(source, manifest_dir, tmp_path, **options):
+        options.update(bucket_name=BUCKET, region_name="us-east-1")
+        # No credentials and no AWS: collecting touches neither.
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name)
+        use_fresh_storage(**options).collect_into(staged)
+        output = collectstatic()
+        names = expected_names()
+        assert "3 static files copied, 3 post-processed." in output
+        assert json.loads((manifest_dir / "staticfiles.json").read_text())["paths"] == names
+        collected = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
+        assert collected == set(names) | set(names.values())
+        assert (staged / names["css/site.css"]).read_text() == CSS.replace(
+            "../img/star.png", "../" + names["img/star.png"]
+        )
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        with mock_aws():
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket=BUCKET)
+            storage = use_fresh_storage(**options)
+
+            uploaded, present = storage.upload_collected(staged)
+
+            assert (uploaded, present) == (sorted(collected), [])
+            objects = bucket_objects(s3)
+            assert set(objects) == {f"static/{name}" for name in collected}
+            assert {obj["CacheControl"] for obj in objects.values()} == {"immutable"}
+            key = f"static/{names['js/app.js']}"
+            assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == JS.encode()
+
+            # Again, with one original changed in place (same name, other bytes):
+            # only it goes up; hashed names are never uploaded twice.
+            (staged / "js" / "app.js").write_text("changed();\n")
+            uploaded, present = use_fresh_storage(**options).upload_collected(staged)
+
+            assert uploaded == ["js/app.js"]
+            assert present == sorted(collected - {"js/app.js"})
+            assert bucket_objects(s3)[key] == objects[key]
+
+
 @pytest.mark.usefixtures("site")
 def test_dry_run_uploads_nothing_and_writes_no_manifest(s3: Any, manifest_dir: Path) -> None:
     out = io.StringIO()
