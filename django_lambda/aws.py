@@ -223,7 +223,8 @@ class Deployer:
 
     def __init__(self, *, log: Log | None = None) -> None:
         self.log: Log = log or (lambda message: None)
-        self.function_name: str = lambda_settings.FUNCTION_NAME
+        # Required to deploy (django_lambda.E120), not to build: "" until set.
+        self.function_name: str = lambda_settings.FUNCTION_NAME or ""
         self.alias: str = lambda_settings.ALIAS
         self._clients: dict[str, Any] = {}
 
@@ -377,6 +378,7 @@ class Deployer:
             self.log(f"Uploading {format_size(build.zipped_size)} directly to Lambda.")
             return {"ZipFile": build.zip_path.read_bytes()}
         bucket = lambda_settings.S3_BUCKET
+        assert bucket is not None, "check_package refuses this"
         # Named by content, so a retried deploy reuses an upload that completed.
         key = f"django-lambda/{self.function_name}/{sha256_hex(build.sha256)}.zip"
         resource = f"s3://{bucket}/{key}"

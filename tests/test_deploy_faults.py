@@ -112,6 +112,7 @@ class State:
 def state() -> State:
     """What AWS holds for the configured function."""
     name = lambda_settings.FUNCTION_NAME
+    assert name is not None
     client = boto3.client("lambda", region_name="us-east-1")
     try:
         latest = client.get_function_configuration(FunctionName=name)

@@ -121,7 +121,9 @@ class SandboxCommandMixin(BaseCommand):
         return sandbox.lambda_settings_for(info)
 
     def keep_deployed_package(self, info: sandbox.SandboxInfo, zip_path: Path) -> None:
-        key = sandbox.store_package(info, lambda_settings.FUNCTION_NAME, zip_path)
+        function_name = lambda_settings.FUNCTION_NAME
+        assert function_name, "the deploy's checks require it (django_lambda.E120)"
+        key = sandbox.store_package(info, function_name, zip_path)
         self.stdout.write(
             f"The sandbox keeps the deployed package at s3://{info.code_bucket}/{key}."
         )
