@@ -24,7 +24,13 @@ from django.db.models import FileField
 from django.http.request import validate_host
 from django.utils.module_loading import import_string
 
-from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
+from django_lambda.conf import (
+    DEFAULT_REGION,
+    DEFAULTS,
+    SETTING_NAME,
+    function_region,
+    lambda_settings,
+)
 
 
 def register() -> None:
@@ -172,7 +178,13 @@ def check_package_settings(
                     id=f"django_lambda.{check_id}",
                 )
             )
-    problem = build_dir_problem() if paths_ok else None
+    problem = (
+        build_dir_problem(
+            lambda_settings.project_dir, lambda_settings.build_dir, lambda_settings.BUILD_DIR
+        )
+        if paths_ok
+        else None
+    )
     if problem:
         errors.append(Error(problem, hint=BUILD_DIR_HINT, id="django_lambda.E119"))
     exclude_runtime = lambda_settings.EXCLUDE_RUNTIME_PACKAGES
@@ -515,8 +527,8 @@ def check_allowed_hosts(
     if settings.DEBUG and not allowed:
         # What Django itself allows in that case.
         allowed = [".localhost", "127.0.0.1", "[::1]"]
-    # The region lambda_deploy uses: boto3 reads AWS_DEFAULT_REGION, not AWS_REGION.
-    region = lambda_settings.REGION or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    # The function's region (conf.function_region), as lambda_deploy deploys it.
+    region = function_region(lambda_settings.REGION) or DEFAULT_REGION
     function_url = f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
     http_api = f"abcde01234.execute-api.{region}.amazonaws.com"
     local_only = all(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_lambda import checks, conf
+from django_lambda import aws, checks, conf, local, sandbox
 from django_lambda.conf import (
     DEFAULTS,
     DeployConfig,
@@ -176,6 +177,29 @@ def test_no_region_anywhere(no_region: pytest.MonkeyPatch) -> None:
     assert (config.region, config.named_region) == (None, "us-east-1")
 
 
+def test_every_place_that_needs_the_region_follows_the_rule(
+    no_region: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    no_region.setenv("AWS_REGION", "ap-south-1")
+    no_region.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    started: dict[str, object] = {}
+    no_region.setattr(sandbox, "activate", lambda project_dir, **options: started.update(options))
+    with override_settings(
+        DJANGO_LAMBDA={"FUNCTION_NAME": "site", "PROJECT_DIR": str(tmp_path)},
+        ALLOWED_HOSTS=[".lambda-url.eu-west-3.on.aws"],
+    ):
+        config = deploy_config()
+        host_warnings = checks.check_allowed_hosts()
+    sandbox.activate_project(config)
+
+    assert config.region == "eu-west-3"
+    # The deploy, the local runs, the host check and the sandbox.
+    assert aws.Deployer(config).client("lambda").meta.region_name == "eu-west-3"
+    assert local.function_options(config)["region"] == "eu-west-3"
+    assert host_warnings == []
+    assert started["region"] == "eu-west-3"
+
+
 # -- The handler's settings --------------------------------------------------
 
 
@@ -193,3 +217,29 @@ def test_the_handlers_settings_are_read_once_per_change() -> None:
     with override_settings(DJANGO_LAMBDA={"MANAGE": "migrate"}):
         # Neither True, False nor a list (E016): no command runs.
         assert handler_settings().manage is None
+
+
+# -- Who reads the settings --------------------------------------------------
+
+
+def test_only_conf_the_checks_and_the_commands_read_the_settings() -> None:
+    readers = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        names |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        if {"lambda_settings", "DJANGO_LAMBDA"} & (names | imported):
+            readers.append(relative)
+    assert [
+        reader
+        for reader in readers
+        if reader not in ("conf.py", "checks.py") and not reader.startswith("management/")
+    ] == []
+    assert "conf.py" in readers

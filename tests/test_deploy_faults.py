@@ -73,9 +73,9 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
     # more than a whole deploy against moto.
     clients: dict[str, Any] = {}
 
-    def client(service_name: str) -> Any:
+    def client(service_name: str, **where: Any) -> Any:
         if service_name not in clients:
-            clients[service_name] = make_client(service_name)
+            clients[service_name] = make_client(service_name, **where)
             clients[service_name].meta.events.register("before-call", faults.before_call)
         return clients[service_name]
 
