@@ -11,7 +11,8 @@ from typing import Any
 
 from django_lambda import gate
 from django_lambda.build import BuildResult, format_largest, format_size, sha256_hex
-from django_lambda.conf import HANDLER, SETTING_NAME, DeployConfig
+from django_lambda.conf import HANDLER, SETTING_NAME
+from django_lambda.configuration import DeployConfig
 from django_lambda.progress import Say, quiet
 
 # Above this a zip cannot go in the request body of CreateFunction/UpdateFunctionCode:

@@ -32,7 +32,8 @@ from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.utils.module_loading import import_string
 from django.utils.translation import to_locale
 
-from django_lambda.conf import SETTING_NAME, DeployConfig, local_runtime
+from django_lambda.conf import SETTING_NAME, local_runtime
+from django_lambda.configuration import DeployConfig
 from django_lambda.progress import Say, quiet
 
 # Lambda refuses function code larger than this once unzipped, layers included

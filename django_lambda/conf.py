@@ -5,10 +5,10 @@ and the typed values the rest of the app is given.
   live (cached until a ``setting_changed`` signal, so ``override_settings``
   works in tests). Only the system checks and the management commands read
   these, the checks because they judge whatever the user wrote.
-- ``deploy_config()``: a :class:`DeployConfig`, the function, package and
-  routing settings as one frozen value. A command makes it once and passes it
-  to the builder, the deployer and the local runs; the sandbox derives its own
-  from it with ``dataclasses.replace``.
+- ``deploy_config()``: a :class:`~django_lambda.configuration.DeployConfig`,
+  the function, package and routing settings as one frozen value. A command
+  makes it once and passes it to the builder, the deployer and the local
+  runs; the sandbox derives its own from it with ``dataclasses.replace``.
 - ``handler_settings()``: the request path's :class:`HandlerSettings`, read
   once per settings change.
 - ``static_manifest_dir()``: where ``StaticStorage`` keeps its manifest.
@@ -19,10 +19,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, Generic, TypeGuard, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -185,76 +184,68 @@ def _clear_cache(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_clear_cache)
 
 
-T = TypeVar("T")
 PathSetting = str | os.PathLike[str]
 
-
-class _Setting(Generic[T]):
-    """A key of the merged dict, typed as the README documents it.
-
-    The type is what the value should be; the system checks verify that it
-    is, and report what the user wrote when it is not.
-    """
-
-    key: str
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.key = name
-
-    @overload
-    def __get__(self, instance: None, owner: type) -> _Setting[T]: ...
-
-    @overload
-    def __get__(self, instance: LambdaSettings, owner: type) -> T: ...
-
-    def __get__(self, instance: LambdaSettings | None, owner: type) -> _Setting[T] | T:
-        if instance is None:
-            return self
-        value: T = _merged()[self.key]
-        return value
+if TYPE_CHECKING:
+    from django_lambda.configuration import DeployConfig
 
 
 class LambdaSettings:
-    """Typed access to the merged ``DJANGO_LAMBDA`` dict, plus derived values."""
+    """Typed access to the merged ``DJANGO_LAMBDA`` dict, plus derived values.
+
+    Each key is annotated with the type the README documents for it: what the
+    value should be. The system checks verify that it is, and report what the
+    user wrote when it is not. The annotations cost nothing at run time, where
+    ``__getattr__`` reads the merged dict; mypy does not see ``__getattr__``,
+    so a name that is no setting is a type error.
+    """
 
     # Handler
-    BASE_PATH = _Setting[str]()
-    TEXT_CONTENT_TYPES = _Setting[Sequence[str]]()
-    LOG_REQUESTS = _Setting[bool]()
-    MANAGE = _Setting[bool | Sequence[str]]()
+    BASE_PATH: str
+    TEXT_CONTENT_TYPES: Sequence[str]
+    LOG_REQUESTS: bool
+    MANAGE: bool | Sequence[str]
     # Static files
-    STATIC_MANIFEST_DIR = _Setting[PathSetting | None]()
+    STATIC_MANIFEST_DIR: PathSetting | None
     # Function
-    FUNCTION_NAME = _Setting[str | None]()
-    REGION = _Setting[str | None]()
-    ROLE_ARN = _Setting[str | None]()
-    RUNTIME = _Setting[str | None]()
-    ARCHITECTURE = _Setting[str]()
-    MEMORY_SIZE = _Setting[int]()
-    TIMEOUT = _Setting[int]()
-    ENVIRONMENT = _Setting[Mapping[str, str]]()
-    SNAPSTART = _Setting[bool]()
-    VPC = _Setting[Mapping[str, Sequence[str]] | None]()
-    LAYERS = _Setting[Sequence[str]]()
-    TAGS = _Setting[Mapping[str, str]]()
-    ALIAS = _Setting[str]()
-    HTTP = _Setting[str | None]()
-    ENDPOINT_URL = _Setting[str | None]()
+    FUNCTION_NAME: str | None
+    REGION: str | None
+    ROLE_ARN: str | None
+    RUNTIME: str | None
+    ARCHITECTURE: str
+    MEMORY_SIZE: int
+    TIMEOUT: int
+    ENVIRONMENT: Mapping[str, str]
+    SNAPSTART: bool
+    VPC: Mapping[str, Sequence[str]] | None
+    LAYERS: Sequence[str]
+    TAGS: Mapping[str, str]
+    ALIAS: str
+    HTTP: str | None
+    ENDPOINT_URL: str | None
     # Package
-    PROJECT_DIR = _Setting[PathSetting | None]()
-    BUILD_DIR = _Setting[PathSetting]()
-    REQUIREMENTS = _Setting[PathSetting | None]()
-    INCLUDE = _Setting[Sequence[str]]()
-    EXCLUDE = _Setting[Sequence[str]]()
-    EXCLUDE_RUNTIME_PACKAGES = _Setting[bool]()
-    RUNTIME_PACKAGES = _Setting[Sequence[str]]()
-    PRUNE = _Setting[Sequence[str]]()
-    PRUNE_STATIC = _Setting[bool]()
-    PRUNE_LOCALES = _Setting[bool]()
-    COMPILE = _Setting[bool]()
-    S3_BUCKET = _Setting[str | None]()
+    PROJECT_DIR: PathSetting | None
+    BUILD_DIR: PathSetting
+    REQUIREMENTS: PathSetting | None
+    INCLUDE: Sequence[str]
+    EXCLUDE: Sequence[str]
+    EXCLUDE_RUNTIME_PACKAGES: bool
+    RUNTIME_PACKAGES: Sequence[str]
+    PRUNE: Sequence[str]
+    PRUNE_STATIC: bool
+    PRUNE_LOCALES: bool
+    COMPILE: bool
+    S3_BUCKET: str | None
     # Deploy
-    SMOKE_TEST_PATHS = _Setting[Sequence[str]]()
+    SMOKE_TEST_PATHS: Sequence[str]
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            try:
+                return _merged()[name]
+            except KeyError:
+                raise AttributeError(f"{SETTING_NAME} has no setting {name!r}") from None
 
     @property
     def user_dict(self) -> object:
@@ -297,87 +288,16 @@ def static_manifest_dir() -> Path:
 # -- The deploy's configuration ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class Vpc:
-    subnet_ids: tuple[str, ...]
-    security_group_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DeployConfig:
-    """The function, package and routing settings, typed, with their defaults resolved.
-
-    ``deploy_config()`` makes one from the settings; a command makes it once
-    and passes it down to the builder (``build.build_package``), the deployer
-    (``aws.Deployer``) and the local runs (``local.function_options``); the
-    sandbox derives its own with ``dataclasses.replace``. Each field is the
-    ``DJANGO_LAMBDA`` key of the same name in lower case, but for the
-    resolved ones noted here.
-    """
-
-    # -- the function
-    function_name: str | None
-    # function_region(REGION): where the deploy goes; None when nothing names one.
-    region: str | None
-    role_arn: str | None
-    # RUNTIME, else this interpreter's (local_runtime()).
-    runtime: str
-    architecture: str
-    memory_size: int
-    timeout: int
-    environment: Mapping[str, str]
-    snapstart: bool
-    vpc: Vpc | None
-    layers: tuple[str, ...]
-    tags: Mapping[str, str]
-    alias: str
-    # "function_url", "http_api" or None
-    http: str | None
-    endpoint_url: str | None
-    # -- the package
-    # PROJECT_DIR, else settings.BASE_DIR, else the current directory.
-    project_dir: Path
-    # project_dir / BUILD_DIR; BUILD_DIR as written is build_dir_setting.
-    build_dir: Path
-    build_dir_setting: PathSetting
-    # STATIC_MANIFEST_DIR, else project_dir.
-    manifest_dir: Path
-    requirements: PathSetting | None
-    # Whether the settings name REQUIREMENTS: then the file must exist.
-    requirements_explicit: bool
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
-    exclude_runtime_packages: bool
-    runtime_packages: tuple[str, ...]
-    prune: tuple[str, ...]
-    prune_static: bool
-    prune_locales: bool
-    compile: bool
-    s3_bucket: str | None
-    # -- the deploy
-    smoke_test_paths: tuple[str, ...]
-
-    # The function's name in a local run of a project that names none.
-    LOCAL_NAME: ClassVar[str] = "local"
-
-    @property
-    def named_region(self) -> str:
-        """``region``, else ``DEFAULT_REGION``: for what needs a region name without
-        deploying (a local run's ``AWS_REGION``, the sandbox, a made-up host)."""
-        return self.region or DEFAULT_REGION
-
-    @property
-    def local_name(self) -> str:
-        """``function_name``, else ``LOCAL_NAME``: the name a local run gives the function."""
-        return self.function_name or self.LOCAL_NAME
-
-
 def deploy_config() -> DeployConfig:
-    """The :class:`DeployConfig` of the current settings.
+    """The :class:`~django_lambda.configuration.DeployConfig` of the current settings.
 
     The system checks judge the settings; a value of the wrong type that
     would have to be converted is taken as its default here (see ``_checked``).
     """
+    # Imported here: the request path, which imports this module, never pays
+    # for making the class.
+    from django_lambda.configuration import DeployConfig, Vpc
+
     s = lambda_settings
     vpc = _checked("VPC", dict)
     user = s.user_dict

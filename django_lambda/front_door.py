@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django_lambda.conf import DeployConfig
+from django_lambda.configuration import DeployConfig
 
 Headers = Sequence[tuple[str, str]]
 

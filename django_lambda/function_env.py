@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django_lambda.conf import HANDLER, SETTING_NAME, DeployConfig
+from django_lambda.conf import HANDLER, SETTING_NAME
+from django_lambda.configuration import DeployConfig
 from django_lambda.progress import Say
 
 # Lambda's runtime directory, where its runtime client lives; the child has none.

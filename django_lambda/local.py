@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from django_lambda import front_door, http_events
-from django_lambda.conf import DEFAULT_REGION, HANDLER, SETTING_NAME, DeployConfig, local_runtime
+from django_lambda.conf import DEFAULT_REGION, HANDLER, SETTING_NAME, local_runtime
+from django_lambda.configuration import DeployConfig
 from django_lambda.progress import Say, quiet
 
 logger = logging.getLogger(__name__)

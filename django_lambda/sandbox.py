@@ -34,7 +34,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from django_lambda.conf import DEFAULT_REGION, DeployConfig
+from django_lambda.conf import DEFAULT_REGION
+from django_lambda.configuration import DeployConfig
 
 ROLE_NAME = "django-lambda-sandbox"
 CODE_BUCKET = "django-lambda-sandbox-code"

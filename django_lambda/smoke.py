@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from django_lambda import front_door, http_events, local
-from django_lambda.conf import HANDLER, SETTING_NAME, DeployConfig, local_runtime
+from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
+from django_lambda.configuration import DeployConfig
 from django_lambda.function_env import static_configuration
 from django_lambda.progress import Say
 

@@ -15,7 +15,7 @@ import django
 from django.core.management import call_command
 
 from django_lambda.build import BuildResult
-from django_lambda.conf import DeployConfig
+from django_lambda.configuration import DeployConfig
 
 HANDLER_SOURCE = '''"""Stand-in for django_lambda.handler inside the test package."""
 

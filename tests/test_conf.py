@@ -13,24 +13,24 @@ from django.test import override_settings
 from django_lambda import aws, checks, conf, local, sandbox
 from django_lambda.conf import (
     DEFAULTS,
-    DeployConfig,
-    Vpc,
     deploy_config,
     function_region,
     handler_settings,
     local_runtime,
 )
+from django_lambda.configuration import DeployConfig, Vpc
 
 PACKAGE = Path(conf.__file__).resolve().parent
 
 
 def test_every_setting_has_a_typed_attribute() -> None:
-    typed = {
-        name
-        for name, value in vars(conf.LambdaSettings).items()
-        if isinstance(value, conf._Setting)
-    }
-    assert typed == set(DEFAULTS)
+    assert set(conf.LambdaSettings.__annotations__) == set(DEFAULTS)
+
+
+def test_a_name_that_is_no_setting_is_an_error() -> None:
+    with pytest.raises(AttributeError, match="DJANGO_LAMBDA has no setting 'FUNCTON_NAME'"):
+        # And one for mypy (strict mypy fails on an ignore that is not needed).
+        conf.lambda_settings.FUNCTON_NAME  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_deploy_config_holds_the_settings(tmp_path: Path) -> None:

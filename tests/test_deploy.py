@@ -21,7 +21,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws, build, gate
-from django_lambda.conf import DeployConfig
+from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 

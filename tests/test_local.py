@@ -15,7 +15,8 @@ import pytest
 from django.test import override_settings
 
 from django_lambda import build, local
-from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, DeployConfig, deploy_config
+from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, deploy_config
+from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import FakeBuild
 from tests.local_packages import (
     BROKEN_HANDLER,

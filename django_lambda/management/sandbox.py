@@ -10,7 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import sandbox
-from django_lambda.conf import SETTING_NAME, DeployConfig, deploy_config
+from django_lambda.conf import SETTING_NAME, deploy_config
+from django_lambda.configuration import DeployConfig
 from django_lambda.sandbox import sandbox_config
 
 

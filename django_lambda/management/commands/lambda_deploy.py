@@ -12,7 +12,8 @@ from django.core.checks import CheckMessage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lambda import aws, build, checks, function_env, local, smoke, versions
-from django_lambda.conf import SETTING_NAME, DeployConfig
+from django_lambda.conf import SETTING_NAME
+from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin
 from django_lambda.sandbox import SandboxInfo, ensure_public_bucket
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
-from django_lambda.conf import DeployConfig
+from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin
 from django_lambda.sandbox import SandboxInfo
 
