@@ -29,13 +29,12 @@ from benchmarks.package import make_project, measure_zip, megabytes
 
 # Runs in the project (``manage.py shell -c``): one build, its settings module.
 BUILD = """
-import json, os
+import dataclasses, json, os
 from pathlib import Path
-from django.conf import settings
-from django.test.utils import override_settings
 from django_lambda.build import build_package
-with override_settings(DJANGO_LAMBDA={{**settings.DJANGO_LAMBDA, "COMPILE": {compile}}}):
-    build_package(output=Path({output!r}))
+from django_lambda.conf import deploy_config
+config = dataclasses.replace(deploy_config(), compile={compile})
+build_package(config, output=Path({output!r}))
 print(json.dumps(os.environ["DJANGO_SETTINGS_MODULE"]))
 """
 

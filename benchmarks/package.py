@@ -152,7 +152,8 @@ def our_build(project: Path, work: Path, pip_cache: Path) -> Measure:
             "shell",
             "-c",
             "from pathlib import Path; from django_lambda.build import build_package; "
-            f"build_package(output=Path({str(target)!r}))",
+            "from django_lambda.conf import deploy_config; "
+            f"build_package(deploy_config(), output=Path({str(target)!r}))",
         ]
     seconds = run([sys.executable, "manage.py", *command], cwd=project, pip_cache=pip_cache)
     return measure_zip(target, seconds)

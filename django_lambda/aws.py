@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import time
@@ -11,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django_lambda import gate
-from django_lambda.build import BuildResult, format_largest, format_size
-from django_lambda.conf import SETTING_NAME, lambda_settings
-
-HANDLER = "django_lambda.handler.lambda_handler"
+from django_lambda.build import BuildResult, format_largest, format_size, sha256_hex
+from django_lambda.conf import HANDLER, SETTING_NAME
+from django_lambda.configuration import DeployConfig
+from django_lambda.progress import Say, quiet
 
 # Above this a zip cannot go in the request body of CreateFunction/UpdateFunctionCode:
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -36,12 +35,12 @@ RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 POLL_INTERVAL = 1.0
 POLL_ATTEMPTS = 600  # ten minutes: publishing a SnapStart version takes a few
 
-Log = Callable[[str], None]
 Progress = Callable[[int, int], None]  # (bytes sent so far, total bytes)
 
 
-def client(service_name: str) -> Any:
-    """A boto3 client for ``service_name`` in the configured region and endpoint.
+def client(service_name: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
+    """A boto3 client for ``service_name`` in ``region`` (None: boto3's default) and at
+    ``endpoint_url`` (None: AWS's).
 
     boto3 is imported here, not at module level, so that the request path
     never pays for it. ``AWS_ENDPOINT_URL`` in the environment (boto3's own
@@ -51,11 +50,13 @@ def client(service_name: str) -> Any:
 
     # Typed as Any: the stubs only accept literal service names.
     session: Any = boto3.session.Session()
-    return session.client(
-        service_name,
-        region_name=lambda_settings.REGION,
-        endpoint_url=lambda_settings.ENDPOINT_URL,
-    )
+    return session.client(service_name, region_name=region, endpoint_url=endpoint_url)
+
+
+def package_key(function_name: str, code_sha256: str) -> str:
+    """The S3 key of a function's package, named by its content (``CodeSha256``): a
+    retried deploy finds the upload that completed, the sandbox the code a function runs."""
+    return f"django-lambda/{function_name}/{sha256_hex(code_sha256)}.zip"
 
 
 def credential_variables() -> dict[str, str]:
@@ -89,8 +90,7 @@ class DeployError(Exception):
         self.code = code
 
 
-def _hint(code: str, operation: str, message: str) -> str:
-    region = lambda_settings.REGION or "boto3's default region"
+def _hint(code: str, operation: str, message: str, region: str) -> str:
     if code == "NoCredentialsError":
         return (
             "No AWS credentials were found. Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
@@ -138,12 +138,15 @@ def _error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def explain(exc: Exception, *, operation: str, resource: str) -> DeployError:
-    """A DeployError for a failed AWS call: what was done to what, AWS's code, and a hint."""
+def explain(
+    exc: Exception, *, operation: str, resource: str, region: str | None = None
+) -> DeployError:
+    """A DeployError for a failed AWS call in ``region`` (None: boto3's default): what was
+    done to what, AWS's code, and a hint."""
     code = _error_code(exc)
     message = str(exc)
     text = f"{operation} on {resource} failed ({code}): {message}"
-    hint = _hint(code, operation, message)
+    hint = _hint(code, operation, message, region or "boto3's default region")
     if hint:
         text += f"\nHint: {hint}"
     return DeployError(text, code=code)
@@ -195,10 +198,6 @@ def settings_module() -> str:
     return str(module)
 
 
-def sha256_hex(sha256_base64: str) -> str:
-    return base64.b64decode(sha256_base64).hex()
-
-
 @dataclass
 class Deployment:
     """What one deploy did; the command reports it."""
@@ -213,18 +212,21 @@ class Deployment:
 
 
 class Deployer:
-    """Brings the configured function to the state of one build, one step at a time.
+    """Brings ``config``'s function to the state of one build, one step at a time.
 
     The steps are ``upload`` (create, or update configuration then code),
     ``publish`` (a version, once it is Active) and ``route`` (move the alias,
     then make sure the URL exists). Traffic only moves in ``route``, so a
-    failure anywhere before it leaves the alias on the old version.
+    failure anywhere before it leaves the alias on the old version. ``alias``
+    is the configured one unless given (another alias of the same function).
     """
 
-    def __init__(self, *, log: Log | None = None) -> None:
-        self.log: Log = log or (lambda message: None)
-        self.function_name: str = lambda_settings.FUNCTION_NAME
-        self.alias: str = lambda_settings.ALIAS
+    def __init__(self, config: DeployConfig, *, alias: str | None = None, say: Say = quiet) -> None:
+        self.config = config
+        self.say = say
+        # Required to deploy (django_lambda.E120), not to build: "" until set.
+        self.function_name: str = config.function_name or ""
+        self.alias: str = alias or config.alias
         self._clients: dict[str, Any] = {}
 
     # -- plumbing ---------------------------------------------------------
@@ -232,8 +234,13 @@ class Deployer:
     def client(self, service_name: str) -> Any:
         if service_name not in self._clients:
             # Looked up on the module at call time, so tests can replace it.
-            self._clients[service_name] = client(service_name)
+            self._clients[service_name] = client(
+                service_name, region=self.config.region, endpoint_url=self.config.endpoint_url
+            )
         return self._clients[service_name]
+
+    def explain(self, exc: Exception, *, operation: str, resource: str) -> DeployError:
+        return explain(exc, operation=operation, resource=resource, region=self.config.region)
 
     def call(self, service_name: str, operation: str, resource: str, **kwargs: Any) -> Any:
         """One AWS call; conflicts and throttling are retried with backoff."""
@@ -248,12 +255,12 @@ class Deployer:
                 # The same code also means "already exists", which waiting cannot fix.
                 exists = "already exist" in str(exc)
                 if code in RETRYABLE_CODES and not exists and delay is not None:
-                    self.log(f"{code} from {operation}; retry {attempt + 1} in {delay:g}s")
+                    self.say(f"{code} from {operation}; retry {attempt + 1} in {delay:g}s")
                     time.sleep(delay)
                     continue
-                raise explain(exc, operation=operation, resource=resource) from exc
+                raise self.explain(exc, operation=operation, resource=resource) from exc
             except BotoCoreError as exc:
-                raise explain(exc, operation=operation, resource=resource) from exc
+                raise self.explain(exc, operation=operation, resource=resource) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _missing(self, service_name: str, operation: str, resource: str, **kwargs: Any) -> Any:
@@ -309,25 +316,26 @@ class Deployer:
         return sorted(versions, key=lambda v: int(v["Version"]))
 
     def desired_configuration(self) -> dict[str, Any]:
-        """UpdateFunctionConfiguration arguments for the current settings."""
-        environment = dict(lambda_settings.ENVIRONMENT)
+        """UpdateFunctionConfiguration arguments for the configuration."""
+        config = self.config
+        environment = dict(config.environment)
         if "DJANGO_SETTINGS_MODULE" not in environment:
             environment["DJANGO_SETTINGS_MODULE"] = settings_module()
-        vpc = lambda_settings.VPC or {}
+        vpc = config.vpc
         return {
             "FunctionName": self.function_name,
-            "Role": lambda_settings.ROLE_ARN,
+            "Role": config.role_arn,
             "Handler": HANDLER,
-            "Runtime": lambda_settings.runtime,
-            "MemorySize": lambda_settings.MEMORY_SIZE,
-            "Timeout": lambda_settings.TIMEOUT,
+            "Runtime": config.runtime,
+            "MemorySize": config.memory_size,
+            "Timeout": config.timeout,
             "Environment": {"Variables": environment},
-            "Layers": list(lambda_settings.LAYERS),
+            "Layers": list(config.layers),
             "VpcConfig": {
-                "SubnetIds": list(vpc.get("subnet_ids", [])),
-                "SecurityGroupIds": list(vpc.get("security_group_ids", [])),
+                "SubnetIds": list(vpc.subnet_ids) if vpc else [],
+                "SecurityGroupIds": list(vpc.security_group_ids) if vpc else [],
             },
-            "SnapStart": {"ApplyOn": "PublishedVersions" if lambda_settings.SNAPSTART else "None"},
+            "SnapStart": {"ApplyOn": "PublishedVersions" if config.snapstart else "None"},
         }
 
     def wait_until_ready(self, qualifier: str | None = None) -> dict[str, Any]:
@@ -361,7 +369,7 @@ class Deployer:
     # -- step: upload -----------------------------------------------------
 
     def check_package(self, build: BuildResult) -> None:
-        if build.zipped_size > DIRECT_UPLOAD_LIMIT and not lambda_settings.S3_BUCKET:
+        if build.zipped_size > DIRECT_UPLOAD_LIMIT and not self.config.s3_bucket:
             raise DeployError(
                 f"The package is {format_size(build.zipped_size)} zipped, over Lambda's "
                 f"{format_size(DIRECT_UPLOAD_LIMIT)} limit for a direct upload.\n"
@@ -374,11 +382,11 @@ class Deployer:
     def code_location(self, build: BuildResult, progress: Progress | None) -> dict[str, Any]:
         """Code arguments for Create/UpdateFunction(Code): the bytes, or an S3 object."""
         if build.zipped_size <= DIRECT_UPLOAD_LIMIT:
-            self.log(f"Uploading {format_size(build.zipped_size)} directly to Lambda.")
+            self.say(f"Uploading {format_size(build.zipped_size)} directly to Lambda.")
             return {"ZipFile": build.zip_path.read_bytes()}
-        bucket = lambda_settings.S3_BUCKET
-        # Named by content, so a retried deploy reuses an upload that completed.
-        key = f"django-lambda/{self.function_name}/{sha256_hex(build.sha256)}.zip"
+        bucket = self.config.s3_bucket
+        assert bucket is not None, "check_package refuses this"
+        key = package_key(self.function_name, build.sha256)
         resource = f"s3://{bucket}/{key}"
         try:
             self.call("s3", "head_object", resource, Bucket=bucket, Key=key)
@@ -387,7 +395,7 @@ class Deployer:
                 raise
             self.upload_to_s3(build, bucket, key, progress)
         else:
-            self.log(f"{resource} is already uploaded.")
+            self.say(f"{resource} is already uploaded.")
         return {"S3Bucket": bucket, "S3Key": key}
 
     def upload_to_s3(
@@ -396,7 +404,7 @@ class Deployer:
         from boto3.exceptions import S3UploadFailedError
         from botocore.exceptions import BotoCoreError, ClientError
 
-        self.log(f"Uploading {format_size(build.zipped_size)} to s3://{bucket}/{key}.")
+        self.say(f"Uploading {format_size(build.zipped_size)} to s3://{bucket}/{key}.")
         sent = 0
 
         def callback(chunk: int) -> None:
@@ -409,7 +417,9 @@ class Deployer:
             self.client("s3").upload_file(str(build.zip_path), bucket, key, Callback=callback)
         except (S3UploadFailedError, ClientError, BotoCoreError) as exc:
             # upload_file wraps the S3 error in its message; keep AWS's code.
-            raise explain(exc, operation="upload_file", resource=f"s3://{bucket}/{key}") from exc
+            raise self.explain(
+                exc, operation="upload_file", resource=f"s3://{bucket}/{key}"
+            ) from exc
 
     def upload(self, build: BuildResult, *, progress: Progress | None = None) -> Deployment:
         """Create the function, or update its configuration and then its code."""
@@ -428,14 +438,14 @@ class Deployer:
         wanted, current = _managed(desired), _managed(deployed)
         deployment.changed_settings = [key for key in wanted if wanted[key] != current[key]]
         if deployment.changed_settings:
-            self.log("Updating configuration: " + ", ".join(deployment.changed_settings) + ".")
+            self.say("Updating configuration: " + ", ".join(deployment.changed_settings) + ".")
             self.call("lambda", "update_function_configuration", self.function_resource, **desired)
             deployed = self.wait_until_ready()
-        architecture = lambda_settings.ARCHITECTURE
+        architecture = self.config.architecture
         if deployed["CodeSha256"] == build.sha256 and architecture in deployed.get(
             "Architectures", ["x86_64"]
         ):
-            self.log(f"Code unchanged (CodeSha256 {build.sha256}); skipping the upload.")
+            self.say(f"Code unchanged (CodeSha256 {build.sha256}); skipping the upload.")
             return deployment
         self.call(
             "lambda",
@@ -460,9 +470,9 @@ class Deployer:
                 "lambda.amazonaws.com may assume (see the README, 'Deploying to AWS').",
                 code="RoleRequired",
             )
-        self.log(f"Creating {self.function_resource}.")
+        self.say(f"Creating {self.function_resource}.")
         arguments = {key: value for key, value in desired.items() if key != "VpcConfig"}
-        if lambda_settings.VPC:
+        if self.config.vpc:
             arguments["VpcConfig"] = desired["VpcConfig"]
         if not arguments["Layers"]:
             del arguments["Layers"]
@@ -472,15 +482,15 @@ class Deployer:
             self.function_resource,
             **arguments,
             Code=self.code_location(build, progress),
-            Architectures=[lambda_settings.ARCHITECTURE],
+            Architectures=[self.config.architecture],
             PackageType="Zip",
             Publish=False,
-            Tags=dict(lambda_settings.TAGS),
+            Tags=dict(self.config.tags),
         )
         self.wait_until_ready()
 
     def tag(self, function_arn: str) -> None:
-        tags = dict(lambda_settings.TAGS)
+        tags = dict(self.config.tags)
         if not tags:
             return
         current = self.call("lambda", "list_tags", self.function_resource, Resource=function_arn)
@@ -505,7 +515,7 @@ class Deployer:
             and _managed(versions[-1]) == _managed(latest)
         ):
             version = str(versions[-1]["Version"])
-            self.log(f"Version {version} already holds this code and configuration.")
+            self.say(f"Version {version} already holds this code and configuration.")
         else:
             published = self.call(
                 "lambda",
@@ -517,7 +527,7 @@ class Deployer:
             )
             version = str(published["Version"])
             deployment.published = True
-            self.log(f"Published version {version}.")
+            self.say(f"Published version {version}.")
         self.wait_until_ready(version)
         deployment.version = version
         return version
@@ -537,7 +547,7 @@ class Deployer:
                 Name=self.alias,
                 FunctionVersion=version,
             )
-            self.log(f"Created alias {self.alias!r} on version {version}.")
+            self.say(f"Created alias {self.alias!r} on version {version}.")
         elif previous != version:
             self.call(
                 "lambda",
@@ -547,9 +557,9 @@ class Deployer:
                 Name=self.alias,
                 FunctionVersion=version,
             )
-            self.log(f"Moved alias {self.alias!r} from version {previous} to {version}.")
+            self.say(f"Moved alias {self.alias!r} from version {previous} to {version}.")
         else:
-            self.log(f"Alias {self.alias!r} already on version {version}.")
+            self.say(f"Alias {self.alias!r} already on version {version}.")
         return previous
 
     def route(self, deployment: Deployment) -> str | None:
@@ -575,9 +585,9 @@ class Deployer:
         failed between creating the endpoint and granting them heals on rerun.
         With ``create=False`` (rollback, dry run) nothing is written.
         """
-        if lambda_settings.HTTP == "function_url":
+        if self.config.http == "function_url":
             return self.function_url(create=create)
-        if lambda_settings.HTTP == "http_api":
+        if self.config.http == "http_api":
             return self.http_api(create=create)
         return None
 
@@ -622,7 +632,7 @@ class Deployer:
                 Qualifier=self.alias,
                 AuthType="NONE",
             )
-            self.log("Created the Function URL.")
+            self.say("Created the Function URL.")
         # A public URL needs both statements since October 2025:
         # https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html
         self.ensure_permission(
@@ -681,7 +691,7 @@ class Deployer:
             resource,
             Name=self.function_name,
             ProtocolType="HTTP",
-            Tags=dict(lambda_settings.TAGS),
+            Tags=dict(self.config.tags),
         )
         integration = self.call(
             "apigatewayv2",
@@ -708,7 +718,7 @@ class Deployer:
             StageName="$default",
             AutoDeploy=True,
         )
-        self.log(f"Created {resource}.")
+        self.say(f"Created {resource}.")
         return api
 
     # -- rollback ---------------------------------------------------------

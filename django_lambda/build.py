@@ -32,7 +32,9 @@ from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.utils.module_loading import import_string
 from django.utils.translation import to_locale
 
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import SETTING_NAME, local_runtime
+from django_lambda.configuration import DeployConfig
+from django_lambda.progress import Say, quiet
 
 # Lambda refuses function code larger than this once unzipped, layers included
 # ("Unzipped size must be smaller than 262144000 bytes"):
@@ -196,13 +198,32 @@ class BuildResult:
     requirements: Path | None = None
 
 
+def code_sha256(package: Path | bytes) -> str:
+    """A package's SHA-256 (its file, or its bytes) in the form Lambda reports as
+    ``CodeSha256``: base64 of the digest."""
+    digest = hashlib.sha256()
+    if isinstance(package, bytes):
+        digest.update(package)
+    else:
+        with package.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+    return base64.b64encode(digest.digest()).decode("ascii")
+
+
+def sha256_hex(code_sha256: str) -> str:
+    """A ``CodeSha256`` in hex, as names of files and objects carry it."""
+    return base64.b64decode(code_sha256).hex()
+
+
 def build_package(
+    config: DeployConfig,
     *,
     output: Path | None = None,
-    log: Callable[[str], None] | None = None,
+    say: Say = quiet,
     reinstall: bool = False,
 ) -> BuildResult:
-    """Build the deploy zip for the configured project and return what was built.
+    """Build the deploy zip for ``config``'s project and return what was built.
 
     Requirements are installed with pip for the function's platform into
     ``<BUILD_DIR>/requirements/`` and reused while the requirements file, the
@@ -213,27 +234,26 @@ def build_package(
     ``<BUILD_DIR>/build/`` and zipped to ``output`` (default
     ``<BUILD_DIR>/package.zip``).
     """
-    say = log or _quiet
-    project_dir = lambda_settings.project_dir.resolve()
+    project_dir = config.project_dir.resolve()
     if not project_dir.is_dir():
         raise BuildError(
             f"The project directory {project_dir} does not exist. Set "
-            "DJANGO_LAMBDA['PROJECT_DIR'] (or settings.BASE_DIR) to the directory "
+            f"{SETTING_NAME}['PROJECT_DIR'] (or settings.BASE_DIR) to the directory "
             "that holds manage.py."
         )
-    python = python_version(lambda_settings.runtime)
+    python = python_version(config.runtime)
     if python is None:
         raise BuildError(
-            f"DJANGO_LAMBDA['RUNTIME'] is {lambda_settings.runtime!r}, which is not a Lambda "
+            f"{SETTING_NAME}['RUNTIME'] is {config.runtime!r}, which is not a Lambda "
             f"Python runtime (python3.{OLDEST_PYTHON_MINOR} or later). Set it to one, "
             "for example 'python3.12'."
         )
-    platforms = platform_tags(lambda_settings.ARCHITECTURE, python)
-    problem = build_dir_problem()
+    platforms = platform_tags(config.architecture, python)
+    problem = build_dir_problem(config.project_dir, config.build_dir, config.build_dir_setting)
     if problem:
         raise BuildError(f"{problem} {BUILD_DIR_HINT}")
-    compiles = _compiles(python, say)
-    build_root = lambda_settings.build_dir.resolve()
+    compiles = config.compile and _compiles(python, say)
+    build_root = config.build_dir.resolve()
     zip_path = Path(output).resolve() if output else build_root / "package.zip"
 
     files: dict[str, Path] = {}
@@ -241,7 +261,7 @@ def build_package(
     cached: dict[str, _Deflated] = {}
     cache_zip: Path | None = None
     reused = False
-    requirements = _requirements_file(project_dir, say)
+    requirements = _requirements_file(config, project_dir, say)
     if requirements is not None:
         installed, cache_zip, reused = _install_requirements(
             requirements,
@@ -249,6 +269,7 @@ def build_package(
             build_root=build_root,
             platforms=platforms,
             python=python,
+            left_out=runtime_packages_left_out(config),
             say=say,
             reinstall=reinstall,
             compiles=compiles,
@@ -257,12 +278,12 @@ def build_package(
         # Pruned here, not at install time: the install stays whole, so
         # changing PRUNE, PRUNE_STATIC or STORAGES needs no reinstall and can
         # never pair a cache with settings it was not pruned for.
-        pruned = _prune_requirements(cached, say=say)
+        pruned = _prune_requirements(cached, config, say=say)
         for name in pruned:
             del cached[name]
         files.update((name, installed / name) for name in cached)
 
-    own = project_files(project_dir, skip=(build_root, zip_path), say=say)
+    own = project_files(config, skip=(build_root, zip_path), say=say)
     shadowed = sorted({_top_level(name) for name in own if name in cached})
     if shadowed:
         say("The project's own copy wins over the installed one for: " + ", ".join(shadowed))
@@ -294,7 +315,7 @@ def build_package(
         raise BuildError(
             f"The package is {format_size(unzipped_size)} unzipped; Lambda refuses more than "
             f"{format_size(UNZIPPED_LIMIT)}. Largest: {format_largest(largest)}. Leave out "
-            "what the function does not need (DJANGO_LAMBDA['EXCLUDE'], a smaller "
+            f"what the function does not need ({SETTING_NAME}['EXCLUDE'], a smaller "
             "requirements file) or move large dependencies to a layer or a container image."
         )
 
@@ -303,13 +324,9 @@ def build_package(
     # copied; files already there and unchanged are left alone.
     _stage(files, build_root / "build", linked=set(cached))
     _write_zip(files, zip_path, cached=cached, cache_zip=cache_zip)
-    digest = hashlib.sha256()
-    with zip_path.open("rb") as zipped:
-        for chunk in iter(lambda: zipped.read(1 << 20), b""):
-            digest.update(chunk)
     result = BuildResult(
         zip_path=zip_path,
-        sha256=base64.b64encode(digest.digest()).decode("ascii"),
+        sha256=code_sha256(zip_path),
         zipped_size=zip_path.stat().st_size,
         unzipped_size=unzipped_size,
         largest=largest,
@@ -324,15 +341,16 @@ def build_package(
     return result
 
 
-def build_dir_problem() -> str | None:
-    """What is wrong with BUILD_DIR as the place of the build's output, or None.
+def build_dir_problem(project_dir: Path, build_dir: Path, written: object) -> str | None:
+    """What is wrong with ``build_dir`` (BUILD_DIR, ``written`` so) as the place of the
+    build's output, or None.
 
     The build stages the package in, and deletes stale files from, its own
     directories there, and zips the project without them: BUILD_DIR cannot
     be the project directory, or a directory that holds it.
     """
-    project_dir = lambda_settings.project_dir.resolve()
-    build_dir = lambda_settings.build_dir.resolve()
+    project_dir = project_dir.resolve()
+    build_dir = build_dir.resolve()
     if not project_dir.is_relative_to(build_dir):
         return None
     if build_dir == project_dir:
@@ -340,22 +358,20 @@ def build_dir_problem() -> str | None:
     else:
         where, why = "holds", "the build deletes stale files there, and could delete the project's"
     return (
-        f"DJANGO_LAMBDA['BUILD_DIR'] is {lambda_settings.BUILD_DIR!r}, which {where} the "
+        f"{SETTING_NAME}['BUILD_DIR'] is {written!r}, which {where} the "
         f"project directory {project_dir}: {why}."
     )
 
 
-def _compiles(python: str, say: Callable[[str], None]) -> bool:
-    """Whether to ship bytecode: COMPILE is on and this interpreter is the runtime's Python."""
-    if not lambda_settings.COMPILE:
-        return False
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+def _compiles(python: str, say: Say) -> bool:
+    """Whether bytecode can ship (COMPILE on): this interpreter is the runtime's Python."""
+    here = local_runtime().removeprefix("python")
     if here != python:
         say(
             f"Not compiling bytecode: this build runs on Python {here} and the function on "
             f"Python {python}, and bytecode loads only on the Python that wrote it, so every "
             f"cold start will compile the modules it imports. Run the deploy with Python "
-            f"{python} to ship bytecode (or set DJANGO_LAMBDA['COMPILE'] = False to say so)."
+            f"{python} to ship bytecode (or set {SETTING_NAME}['COMPILE'] = False to say so)."
         )
         return False
     return True
@@ -386,7 +402,7 @@ def _compile_module(source: Path, name: str, destination: Path) -> None:
     destination.chmod(FILE_MODE)
 
 
-def _compile_tree(root: Path, say: Callable[[str], None]) -> None:
+def _compile_tree(root: Path, say: Say) -> None:
     """Compile every module under ``root`` (the fresh requirements install) next to it."""
     failed = []
     for name, path in sorted(_walk(root)):
@@ -399,7 +415,7 @@ def _compile_tree(root: Path, say: Callable[[str], None]) -> None:
 
 
 def _project_bytecode(
-    files: dict[str, Path], sources: list[str], cache: Path, *, say: Callable[[str], None]
+    files: dict[str, Path], sources: list[str], cache: Path, *, say: Say
 ) -> dict[str, Path]:
     """Bytecode for ``sources`` (names in ``files``), kept in ``cache`` between builds.
 
@@ -435,7 +451,7 @@ def _project_bytecode(
     return compiled
 
 
-def _report_not_compiled(failed: list[str], where: str, say: Callable[[str], None]) -> None:
+def _report_not_compiled(failed: list[str], where: str, say: Say) -> None:
     if failed:
         say(
             f"Warning: shipping without bytecode {_count(failed, 'file')} of the {where} "
@@ -463,15 +479,17 @@ def _orphan_bytecode(names: Iterable[str]) -> list[str]:
     return orphans
 
 
-def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], None]) -> set[str]:
+def _prune_requirements(
+    entries: dict[str, _Deflated], config: DeployConfig, *, say: Say
+) -> set[str]:
     """The installed requirement files to leave out, as configured; says what and why."""
-    static = lambda_settings.PRUNE_STATIC
-    patterns = lambda_settings.PRUNE
+    static = config.prune_static
+    patterns = config.prune
     pruned = pruned_files(
         entries,
         patterns=patterns,
         static=static and uses_static_storage(),
-        locales=kept_locales(),
+        locales=kept_locales() if config.prune_locales else None,
     )
     groups: dict[str, list[str]] = {
         reason: [] for reason in (*patterns, STATIC_SOURCES, UNUSED_TRANSLATIONS)
@@ -487,7 +505,7 @@ def _prune_requirements(entries: dict[str, _Deflated], *, say: Callable[[str], N
                 for reason, names in groups.items()
                 if names
             )
-            + ". DJANGO_LAMBDA['PRUNE'], ['PRUNE_STATIC'] and ['PRUNE_LOCALES'] choose what "
+            + f". {SETTING_NAME}['PRUNE'], ['PRUNE_STATIC'] and ['PRUNE_LOCALES'] choose what "
             "is left out."
         )
     if static and not groups[STATIC_SOURCES] and _app_static_dirs(entries):
@@ -530,16 +548,13 @@ def pruned_files(
     return pruned
 
 
-def kept_locales() -> frozenset[str] | None:
-    """The locale directories whose translations the site reads; None (PRUNE_LOCALES off)
-    keeps every one.
+def kept_locales() -> frozenset[str]:
+    """The locale directories whose translations the site reads (PRUNE_LOCALES keeps these).
 
     With USE_I18N off, django.utils.translation serves trans_null, which reads
     no catalog at all. With it on, Django activates only the languages in
     LANGUAGES (LocaleMiddleware, set_language) and falls back to LANGUAGE_CODE.
     """
-    if not lambda_settings.PRUNE_LOCALES:
-        return None
     if not settings.USE_I18N:
         return frozenset()
     languages = {code for code, _name in settings.LANGUAGES} | {settings.LANGUAGE_CODE}
@@ -567,18 +582,27 @@ def uses_static_storage() -> bool:
     build, and the function reads only the manifest from the package.
     """
     backend = settings.STORAGES.get(STATICFILES_STORAGE_ALIAS, {}).get("BACKEND")
-    if backend == STATIC_STORAGE:
-        return True
-    if not isinstance(backend, str):
-        return False
     try:
-        storage_class = import_string(backend)
+        return is_static_storage(backend)
     except ImportError as error:
         raise BuildError(
             f"STORAGES[{STATICFILES_STORAGE_ALIAS!r}]['BACKEND'] is {backend!r}, which cannot "
             f"be imported ({error}). Fix the setting, or set "
-            "DJANGO_LAMBDA['PRUNE_STATIC'] = False to skip this question."
+            f"{SETTING_NAME}['PRUNE_STATIC'] = False to skip this question."
         ) from None
+
+
+def is_static_storage(backend: object) -> bool:
+    """Whether the storage backend ``backend`` (a dotted path) is ``StaticStorage`` or a
+    subclass of it; raises ImportError when it cannot be imported.
+
+    ``StaticStorage`` itself is known by its path, without importing it.
+    """
+    if backend == STATIC_STORAGE:
+        return True
+    if not isinstance(backend, str):
+        return False
+    storage_class = import_string(backend)
     return isinstance(storage_class, type) and any(
         f"{base.__module__}.{base.__qualname__}" == STATIC_STORAGE for base in storage_class.__mro__
     )
@@ -625,7 +649,7 @@ def platform_tags(architecture: object, python: str) -> list[str]:
         machine = MACHINES[architecture]  # type: ignore[index]
     except (KeyError, TypeError):
         raise BuildError(
-            f"DJANGO_LAMBDA['ARCHITECTURE'] is {architecture!r}; use 'x86_64' or 'arm64'."
+            f"{SETTING_NAME}['ARCHITECTURE'] is {architecture!r}; use 'x86_64' or 'arm64'."
         ) from None
     major, newest = runtime_glibc(python)
     return [
@@ -693,33 +717,28 @@ def run_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _quiet(message: str) -> None:
-    pass
-
-
 def _top_level(name: str) -> str:
     return name.split("/", 1)[0]
 
 
-def _requirements_file(project_dir: Path, say: Callable[[str], None]) -> Path | None:
-    configured = lambda_settings.REQUIREMENTS
+def _requirements_file(config: DeployConfig, project_dir: Path, say: Say) -> Path | None:
+    configured = config.requirements
     if configured is None:
-        say("No requirements file (DJANGO_LAMBDA['REQUIREMENTS'] is None).")
+        say(f"No requirements file ({SETTING_NAME}['REQUIREMENTS'] is None).")
         return None
     path = project_dir / Path(configured)
     if path.is_file():
         return path
-    user = lambda_settings.user_dict
-    if isinstance(user, dict) and "REQUIREMENTS" in user:
+    if config.requirements_explicit:
         raise BuildError(
-            f"The requirements file {path} (DJANGO_LAMBDA['REQUIREMENTS']) does not exist. "
+            f"The requirements file {path} ({SETTING_NAME}['REQUIREMENTS']) does not exist. "
             "Create it, fix the path (relative to the project directory), or set it to None."
         )
     above = project_dir.parent / configured
     if above.is_file():
         say(
             f"No {configured} in {project_dir}: installing no requirements. There is one a "
-            f"level up, {above}: set DJANGO_LAMBDA['REQUIREMENTS'] = "
+            f"level up, {above}: set {SETTING_NAME}['REQUIREMENTS'] = "
             f"'../{PurePosixPath(configured)}' to install it."
         )
         return None
@@ -728,13 +747,16 @@ def _requirements_file(project_dir: Path, say: Callable[[str], None]) -> Path | 
 
 
 def _requirements_key(
-    requirements: Path, *, platforms: Sequence[str], python: str, compiles: bool
+    requirements: Path,
+    *,
+    platforms: Sequence[str],
+    python: str,
+    left_out: list[str],
+    compiles: bool,
 ) -> str:
     """What the installed requirements depend on; equal keys mean the install can be reused."""
     digest = hashlib.sha256()
-    digest.update(
-        json.dumps([list(platforms), python, "cp", _runtime_packages_left_out(), compiles]).encode()
-    )
+    digest.update(json.dumps([list(platforms), python, "cp", left_out, compiles]).encode())
     seen: set[Path] = set()
     pending = [requirements]
     while pending:
@@ -757,10 +779,11 @@ def _requirements_key(
     return digest.hexdigest()
 
 
-def _runtime_packages_left_out() -> list[str]:
-    if not lambda_settings.EXCLUDE_RUNTIME_PACKAGES:
+def runtime_packages_left_out(config: DeployConfig) -> list[str]:
+    """The distributions the build leaves out because the Lambda runtime has them."""
+    if not config.exclude_runtime_packages:
         return []
-    return sorted({canonical_name(name) for name in lambda_settings.RUNTIME_PACKAGES})
+    return sorted({canonical_name(name) for name in config.runtime_packages})
 
 
 def _install_requirements(
@@ -770,7 +793,8 @@ def _install_requirements(
     build_root: Path,
     platforms: Sequence[str],
     python: str,
-    say: Callable[[str], None],
+    left_out: list[str],
+    say: Say,
     reinstall: bool,
     compiles: bool,
 ) -> tuple[Path, Path, bool]:
@@ -784,7 +808,9 @@ def _install_requirements(
     installed = build_root / "requirements"
     cache_zip = build_root / "requirements.zip"
     stamp = build_root / "requirements.stamp"
-    key = _requirements_key(requirements, platforms=platforms, python=python, compiles=compiles)
+    key = _requirements_key(
+        requirements, platforms=platforms, python=python, left_out=left_out, compiles=compiles
+    )
     if (
         not reinstall
         and installed.is_dir()
@@ -832,14 +858,13 @@ def _install_requirements(
         if line.startswith("Successfully installed"):
             say(line)
 
-    left_out = _runtime_packages_left_out()
     if left_out:
         removed = remove_distributions(fresh, left_out)
         if removed:
             say(
                 "Left out (the Lambda runtime provides them): "
                 + ", ".join(removed)
-                + ". Set DJANGO_LAMBDA['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own."
+                + f". Set {SETTING_NAME}['EXCLUDE_RUNTIME_PACKAGES'] = False to ship your own."
             )
     if compiles:
         _compile_tree(fresh, say)
@@ -1060,20 +1085,20 @@ def _check_link(link: Path, inside: Path) -> None:
     raise BuildError(
         f"{relative} is a symbolic link to {target}, outside the project directory {inside}, "
         "and the build does not follow links out of the project. Copy what the function "
-        f"needs into the project, or leave the link out: DJANGO_LAMBDA['EXCLUDE'] = [{relative!r}]."
+        f"needs into the project, or leave the link out: {SETTING_NAME}['EXCLUDE'] = "
+        f"[{relative!r}]."
     )
 
 
-def project_files(
-    project_dir: Path, *, skip: Iterable[Path], say: Callable[[str], None]
-) -> dict[str, Path]:
+def project_files(config: DeployConfig, *, skip: Iterable[Path], say: Say) -> dict[str, Path]:
     """The project's files that go into the package: {name in the zip: path}.
 
-    Everything under ``project_dir`` but ``NEVER_SHIP``, ``SECRETS``,
+    Everything in the project directory but ``NEVER_SHIP``, ``SECRETS``,
     ``DEFAULT_EXCLUDE``, ``EXCLUDE``, virtualenvs and ``skip``; then what
     ``INCLUDE`` brings back, never ``NEVER_SHIP`` or ``skip``; then the static
     manifest. A symbolic link out of the project is a BuildError.
     """
+    project_dir = config.project_dir.resolve()
     skip = set(skip)
     # Secret-looking paths left out (a directory counts once), for the summary.
     hidden: set[str] = set()
@@ -1082,7 +1107,7 @@ def project_files(
         if excluded(prefix + relative, (*NEVER_SHIP, *SECRETS)):
             hidden.add(prefix + relative)
 
-    patterns = (*NEVER_SHIP, *SECRETS, *DEFAULT_EXCLUDE, *lambda_settings.EXCLUDE)
+    patterns = (*NEVER_SHIP, *SECRETS, *DEFAULT_EXCLUDE, *config.exclude)
     files = dict(
         _walk(
             project_dir,
@@ -1093,23 +1118,23 @@ def project_files(
             left_out=hide,
         )
     )
-    for pattern in lambda_settings.INCLUDE:
+    for pattern in config.include:
         if Path(pattern).is_absolute() or not Path(pattern).parts:
             what = "is absolute" if Path(pattern).is_absolute() else "names no file"
             raise BuildError(
-                f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which {what}. "
+                f"{SETTING_NAME}['INCLUDE'] has the pattern {pattern!r}, which {what}. "
                 f"{INCLUDE_HINT}"
             )
         try:
             matches = sorted(project_dir.glob(pattern))
         except (ValueError, NotImplementedError) as error:
             raise BuildError(
-                f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which cannot be used "
+                f"{SETTING_NAME}['INCLUDE'] has the pattern {pattern!r}, which cannot be used "
                 f"({error}). Write patterns relative to the project directory, such as "
                 "'data/*.csv' or 'vendor/**'."
             ) from None
         if not matches:
-            say(f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches nothing.")
+            say(f"Warning: {SETTING_NAME}['INCLUDE'] pattern {pattern!r} matches nothing.")
         refused, shipped_secrets = [], []
         for match in matches:
             path = _inside_project(pattern, match, project_dir)
@@ -1142,23 +1167,23 @@ def project_files(
                 hidden.discard(relative)
         if shipped_secrets:
             say(
-                f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} ships "
+                f"Warning: {SETTING_NAME}['INCLUDE'] pattern {pattern!r} ships "
                 f"{_count(shipped_secrets, 'secret-looking path')} ("
                 + ", ".join(shipped_secrets[:3])
                 + (", ..." if len(shipped_secrets) > 3 else "")
                 + "), which the build leaves out by default: make sure no private key or "
                 "credential is in the package. Give the function its secrets through "
-                "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
+                f"{SETTING_NAME}['ENVIRONMENT'] or a secrets store instead."
             )
         if refused:
             say(
-                f"Warning: DJANGO_LAMBDA['INCLUDE'] pattern {pattern!r} matches "
+                f"Warning: {SETTING_NAME}['INCLUDE'] pattern {pattern!r} matches "
                 f"{_count(refused, 'path')} left out all the same ("
                 + ", ".join(refused[:3])
                 + (", ..." if len(refused) > 3 else "")
                 + f"): secrets and version control ({', '.join(NEVER_SHIP)}) never ship, "
                 "whatever INCLUDE says. Give the function its secrets through "
-                "DJANGO_LAMBDA['ENVIRONMENT'] or a secrets store instead."
+                f"{SETTING_NAME}['ENVIRONMENT'] or a secrets store instead."
             )
     if hidden:
         say(_hidden_summary(hidden))
@@ -1171,7 +1196,7 @@ def project_files(
         say("Left out packages an earlier build wrote here: " + ", ".join(outputs) + ".")
     # git ignores the manifest (it is build output), but the package needs it:
     # StaticStorage reads it from here instead of from S3 on a cold start.
-    manifest = lambda_settings.manifest_dir.resolve() / MANIFEST_NAME
+    manifest = config.manifest_dir.resolve() / MANIFEST_NAME
     if manifest.is_file():
         if manifest.is_relative_to(project_dir):
             files[manifest.relative_to(project_dir).as_posix()] = manifest
@@ -1179,7 +1204,7 @@ def project_files(
             say(
                 f"Warning: the static manifest {manifest} is outside the project directory "
                 f"{project_dir}, so it is not in the package. Point "
-                "DJANGO_LAMBDA['STATIC_MANIFEST_DIR'] inside the project."
+                f"{SETTING_NAME}['STATIC_MANIFEST_DIR'] inside the project."
             )
     return files
 
@@ -1209,7 +1234,7 @@ def _inside_project(pattern: str, path: Path, project_dir: Path) -> Path:
         path = path.resolve()
     if not path.is_relative_to(project_dir):
         raise BuildError(
-            f"DJANGO_LAMBDA['INCLUDE'] has the pattern {pattern!r}, which matches {path}, "
+            f"{SETTING_NAME}['INCLUDE'] has the pattern {pattern!r}, which matches {path}, "
             f"outside the project directory {project_dir}. {INCLUDE_HINT}"
         )
     return path
@@ -1235,7 +1260,7 @@ def _hidden_summary(hidden: set[str]) -> str:
     )
     return (
         f"Left out {_count(hidden, 'secret-looking path')} ({by_pattern}): private keys, "
-        "credentials and version control stay out of the package. DJANGO_LAMBDA['INCLUDE'] "
+        f"credentials and version control stay out of the package. {SETTING_NAME}['INCLUDE'] "
         f"brings back one the function needs (but never {', '.join(NEVER_SHIP)})."
     )
 

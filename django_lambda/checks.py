@@ -22,9 +22,15 @@ from django.core.checks import register as register_check
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import FileField
 from django.http.request import validate_host
-from django.utils.module_loading import import_string
 
-from django_lambda.conf import DEFAULTS, SETTING_NAME, lambda_settings
+from django_lambda.conf import (
+    DEFAULT_REGION,
+    DEFAULTS,
+    SETTING_NAME,
+    function_region,
+    is_str_list,
+    lambda_settings,
+)
 
 
 def register() -> None:
@@ -33,14 +39,7 @@ def register() -> None:
     register_check(Tags.compatibility)(check_handler_settings)
     register_check(Tags.compatibility)(check_deploy_values)
     register_check(Tags.compatibility)(check_package_settings)
-    for check in (
-        check_caches,
-        check_sessions,
-        check_databases,
-        check_media_storage,
-        check_debug,
-        check_allowed_hosts,
-    ):
+    for check in DEPLOY_CHECKS:
         register_check(Tags.compatibility, deploy=True)(check)
 
 
@@ -123,7 +122,7 @@ def check_package_settings(
             )
     for key, check_id in (("INCLUDE", "E102"), ("EXCLUDE", "E103"), ("RUNTIME_PACKAGES", "E105")):
         value = getattr(lambda_settings, key)
-        if not _is_list_of_str(value):
+        if not is_str_list(value):
             errors.append(
                 Error(
                     f"{SETTING_NAME}[{key!r}] must be a list of strings, not {value!r}.",
@@ -135,7 +134,7 @@ def check_package_settings(
                 )
             )
     include = lambda_settings.INCLUDE
-    for pattern in include if _is_list_of_str(include) else []:
+    for pattern in include if is_str_list(include) else []:
         if PurePath(pattern).is_absolute() or os.pardir in PurePath(pattern).parts:
             where = "is absolute" if PurePath(pattern).is_absolute() else "goes up with '..'"
             errors.append(
@@ -172,7 +171,13 @@ def check_package_settings(
                     id=f"django_lambda.{check_id}",
                 )
             )
-    problem = build_dir_problem() if paths_ok else None
+    problem = (
+        build_dir_problem(
+            lambda_settings.project_dir, lambda_settings.build_dir, lambda_settings.BUILD_DIR
+        )
+        if paths_ok
+        else None
+    )
     if problem:
         errors.append(Error(problem, hint=BUILD_DIR_HINT, id="django_lambda.E119"))
     exclude_runtime = lambda_settings.EXCLUDE_RUNTIME_PACKAGES
@@ -237,7 +242,7 @@ def _check_prune() -> list[CheckMessage]:
 
     errors: list[CheckMessage] = []
     prune = lambda_settings.PRUNE
-    if not _is_list_of_str(prune):
+    if not is_str_list(prune):
         errors.append(
             Error(
                 f"{SETTING_NAME}['PRUNE'] must be a list of strings, not {prune!r}.",
@@ -311,10 +316,6 @@ def _check_compile() -> list[CheckMessage]:
             id="django_lambda.E113",
         )
     ]
-
-
-def _is_list_of_str(value: object) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
 
 # Settings that break, or quietly misbehave, on Lambda: W100-W119. They run
@@ -515,8 +516,8 @@ def check_allowed_hosts(
     if settings.DEBUG and not allowed:
         # What Django itself allows in that case.
         allowed = [".localhost", "127.0.0.1", "[::1]"]
-    # The region lambda_deploy uses: boto3 reads AWS_DEFAULT_REGION, not AWS_REGION.
-    region = lambda_settings.REGION or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    # The function's region (conf.function_region), as lambda_deploy deploys it.
+    region = function_region(lambda_settings.REGION) or DEFAULT_REGION
     function_url = f"abcdefghijklmnopqrstuvwxyz012345.lambda-url.{region}.on.aws"
     http_api = f"abcde01234.execute-api.{region}.amazonaws.com"
     local_only = all(
@@ -580,7 +581,7 @@ def check_handler_settings(
             )
         )
     types = lambda_settings.TEXT_CONTENT_TYPES
-    if not isinstance(types, (list, tuple)) or not all(isinstance(t, str) for t in types):
+    if not is_str_list(types):
         errors.append(
             Error(
                 f"{SETTING_NAME}['TEXT_CONTENT_TYPES'] must be a list of strings, not {types!r}.",
@@ -610,7 +611,7 @@ def check_handler_settings(
             )
         )
     manage = lambda_settings.MANAGE
-    if not (isinstance(manage, bool) or _is_str_list(manage)):
+    if not (isinstance(manage, bool) or is_str_list(manage)):
         errors.append(
             Error(
                 f"{SETTING_NAME}['MANAGE'] must be True, False or a list of command names, "
@@ -669,10 +670,6 @@ def _is_str_dict(value: object) -> bool:
     return isinstance(value, dict) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     )
-
-
-def _is_str_list(value: object) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
 def _is_int(value: object) -> bool:
@@ -804,8 +801,8 @@ def check_deploy_values(
     if vpc is not None and not (
         isinstance(vpc, dict)
         and set(vpc) == {"subnet_ids", "security_group_ids"}
-        and _is_str_list(vpc["subnet_ids"])
-        and _is_str_list(vpc["security_group_ids"])
+        and is_str_list(vpc["subnet_ids"])
+        and is_str_list(vpc["security_group_ids"])
         and vpc["subnet_ids"]
         and vpc["security_group_ids"]
     ):
@@ -913,6 +910,19 @@ def _check_project_dir_exists() -> list[CheckMessage]:
     ]
 
 
+# The settings that break, or quietly misbehave, on Lambda (W100-W119): they
+# run with ``check --deploy``, and lambda_deploy runs them with the function's
+# environment.
+DEPLOY_CHECKS = (
+    check_caches,
+    check_sessions,
+    check_databases,
+    check_media_storage,
+    check_debug,
+    check_allowed_hosts,
+)
+
+
 # What lambda_deploy itself reads from DJANGO_LAMBDA to build and deploy: it
 # checks these in its own process, where it reads them. The other checks judge
 # the settings the function runs with, and lambda_deploy runs them with the
@@ -940,15 +950,15 @@ def check_static_storage(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """E020-E023: the manifest directory and the options of ``StaticStorage``."""
-    from django_lambda.storage import OWN_OPTIONS, StaticStorage
+    from django_lambda.build import is_static_storage
+    from django_lambda.storage import OWN_OPTIONS
 
     config = getattr(settings, "STORAGES", {}).get("staticfiles", {})
     try:
-        backend = import_string(config.get("BACKEND", ""))
+        if not is_static_storage(config.get("BACKEND", "")):
+            return []
     except ImportError:
         return []  # Django reports an unimportable backend itself.
-    if not (isinstance(backend, type) and issubclass(backend, StaticStorage)):
-        return []
     options = config.get("OPTIONS", {})
     errors: list[CheckMessage] = []
     manifest_dir = lambda_settings.manifest_dir

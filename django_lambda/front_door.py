@@ -19,11 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django_lambda.configuration import DeployConfig
+
 Headers = Sequence[tuple[str, str]]
 
 
 def made_up_host(http: str | None, function_name: str, region: str) -> str:
-    """A host of the form the front door ``http`` (DJANGO_LAMBDA["HTTP"]) gives a function.
+    """A host of the form the front door ``http`` (the HTTP setting) gives a function.
 
     The id is derived from the function's name, so one function always gets
     the same host; a real one is random, and ``ALLOWED_HOSTS`` names the
@@ -35,27 +37,21 @@ def made_up_host(http: str | None, function_name: str, region: str) -> str:
     return f"{digest[:32]}.lambda-url.{region}.on.aws"
 
 
-def deployed_host(qualifier: str | None = None) -> str | None:
-    """The host of the Function URL or HTTP API in front of the deployed function
-    (DJANGO_LAMBDA["HTTP"]), None when it has none; raises ``aws.DeployError``."""
+def deployed_host(config: DeployConfig, qualifier: str | None = None) -> str | None:
+    """The host of the Function URL or HTTP API (``config.http``) in front of the deployed
+    function's ``qualifier`` (default: its alias), None when it has none; raises
+    ``aws.DeployError``."""
     from django_lambda import aws
 
-    deployer = aws.Deployer()
-    if qualifier:
-        deployer.alias = qualifier
-    url = deployer.expose(create=False)
+    url = aws.Deployer(config, alias=qualifier).expose(create=False)
     return urlsplit(url).hostname if url else None
 
 
-def public_host(
-    *, function_name: str, region: str, qualifier: str | None = None, lookup: bool = True
-) -> str:
-    """The host a request to the function carries: the deployed front door's (looked up
-    unless ``lookup`` is false), else a made-up one of its form for ``region``."""
-    from django_lambda.conf import lambda_settings
-
-    host = deployed_host(qualifier) if lookup else None
-    return host or made_up_host(lambda_settings.HTTP, function_name, region)
+def public_host(config: DeployConfig, *, qualifier: str | None = None, lookup: bool = True) -> str:
+    """The host a request to ``config``'s function carries: the deployed front door's
+    (looked up unless ``lookup`` is false), else a made-up one of its form for its region."""
+    host = deployed_host(config, qualifier) if lookup else None
+    return host or made_up_host(config.http, config.local_name, config.named_region)
 
 
 # Response headers whose value may be a URL on the function's origin.

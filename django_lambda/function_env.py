@@ -5,7 +5,7 @@ variable, ``AWS_LOCATION`` under ``if not DEBUG:``, ``AWS_LAMBDA_FUNCTION_NAME``
 to know it runs on Lambda. The function evaluates it with its own
 environment, so the steps whose outcome depends on the settings (the system
 checks, ``collectstatic`` and its manifest, the upload of the static files)
-run in a child process with that environment: ``DJANGO_LAMBDA["ENVIRONMENT"]``,
+run in a child process with that environment: the ``ENVIRONMENT`` setting,
 ``DJANGO_SETTINGS_MODULE``, and the variables Lambda sets
 (``AWS_LAMBDA_FUNCTION_NAME``, ``AWS_REGION``, ``LAMBDA_TASK_ROOT``, ...), with
 the project directory, which becomes the task root, as ``LAMBDA_TASK_ROOT``.
@@ -13,8 +13,8 @@ the project directory, which becomes the task root, as ``LAMBDA_TASK_ROOT``.
 Nothing else of the deploying shell's environment reaches the child: not its
 AWS profile, not its credentials, except for the upload, which gets the
 deploying user's credentials and nothing more. The deploy itself (the
-function's name, region, role, the AWS calls) keeps reading ``DJANGO_LAMBDA``
-in the deploying process.
+function's name, region, role, the AWS calls) keeps to the deploying
+process's configuration (a ``DeployConfig``).
 
 The child runs :func:`main` with one step: ``check``, ``collect`` or ``upload``.
 """
@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django_lambda.conf import SETTING_NAME, lambda_settings
+from django_lambda.conf import HANDLER, SETTING_NAME
+from django_lambda.configuration import DeployConfig
+from django_lambda.progress import Say
 
 # Lambda's runtime directory, where its runtime client lives; the child has none.
 LAMBDA_RUNTIME_DIR = "/var/runtime"
@@ -74,27 +76,29 @@ class FunctionEnvironment:
     """The environment the function's settings are evaluated with."""
 
     variables: dict[str, str]
-    # The names that come from DJANGO_LAMBDA["ENVIRONMENT"].
+    # The names that come from the ENVIRONMENT setting.
     configured: tuple[str, ...]
     project_dir: Path
+    # Where the deploy's AWS calls go (ENDPOINT_URL): the uploads' too.
+    endpoint_url: str | None = None
 
     @classmethod
-    def from_settings(cls) -> FunctionEnvironment:
-        """The configured function's environment, as ``lambda_invoke --local`` gives it,
+    def from_config(cls, config: DeployConfig) -> FunctionEnvironment:
+        """``config``'s function's environment, as ``lambda_invoke --local`` gives it,
         with the project directory as its task root.
 
         Raises ``local.LocalRunError`` when the settings module cannot be told.
         """
         from django_lambda import local
 
-        options = local.function_options()
-        project_dir = lambda_settings.project_dir.resolve()
+        options = local.function_options(config)
+        project_dir = config.project_dir.resolve()
         variables = {
             "PATH": os.environ.get("PATH", os.defpath),
             **local.lambda_variables(
                 task_root=project_dir,
                 runtime_dir=LAMBDA_RUNTIME_DIR,
-                handler=local.HANDLER,
+                handler=HANDLER,
                 runtime=options["runtime"],
                 function_name=options["function_name"],
                 memory_size=options["memory_size"],
@@ -103,7 +107,7 @@ class FunctionEnvironment:
             **NO_AWS_CONFIGURATION,
             **options["environment"],
         }
-        return cls(variables, tuple(sorted(lambda_settings.ENVIRONMENT)), project_dir)
+        return cls(variables, tuple(sorted(config.environment)), project_dir, config.endpoint_url)
 
     def describe(self) -> str:
         """Which environment this is, for the output: names, and no value that may be secret."""
@@ -208,7 +212,7 @@ def collect_static(
     result = environment.run("collect", arguments)
     if result.get("needs_credentials") and uploads:
         result = environment.run(
-            "collect", {**arguments, "credentials": True}, extra=upload_variables()
+            "collect", {**arguments, "credentials": True}, extra=upload_variables(environment)
         )
     if "error" in result:
         raise FunctionEnvironmentError(str(result["error"]))
@@ -235,34 +239,39 @@ def upload_static(environment: FunctionEnvironment, collected: Collected) -> dic
     location the function reads) and the deploying user's credentials."""
     assert collected.staging is not None, "only staged files are uploaded"
     result = environment.run(
-        "upload", {"staging": str(collected.staging)}, extra=upload_variables()
+        "upload", {"staging": str(collected.staging)}, extra=upload_variables(environment)
     )
     if "error" in result:
         raise FunctionEnvironmentError(str(result["error"]))
     return result
 
 
-def upload_variables() -> dict[str, str]:
+def upload_variables(environment: FunctionEnvironment) -> dict[str, str]:
     """What a child that uploads needs beyond the function's environment: the deploying
     user's credentials, resolved here (a profile, SSO, ...), and the deploy's endpoint."""
     from django_lambda import aws
 
     variables = aws.credential_variables()
-    if lambda_settings.ENDPOINT_URL:
-        variables["AWS_ENDPOINT_URL"] = lambda_settings.ENDPOINT_URL
+    if environment.endpoint_url:
+        variables["AWS_ENDPOINT_URL"] = environment.endpoint_url
     return variables
 
 
-def build_with_static(*, log: Callable[[str], None]) -> Path:
+def static_staging(config: DeployConfig) -> Path:
+    """Where collectstatic stages the files ``StaticStorage`` uploads at deploy time."""
+    return config.build_dir.resolve() / "static"
+
+
+def build_with_static(config: DeployConfig, *, say: Say) -> Path:
     """Collect the static files (without AWS) and build the package, as ``lambda_deploy
     --build-only`` does, for the local runs' automatic build: the package gets its manifest."""
     from django_lambda import build, local, versions
 
     try:
-        environment = FunctionEnvironment.from_settings()
+        environment = FunctionEnvironment.from_config(config)
     except local.LocalRunError as error:
         raise build.BuildError(str(error)) from None
-    staging = lambda_settings.build_dir.resolve() / "static"
+    staging = static_staging(config)
     try:
         collected = collect_static(
             environment, staging=staging, uploads=False, verbosity=0, local_storages=False
@@ -270,9 +279,9 @@ def build_with_static(*, log: Callable[[str], None]) -> Path:
     except FunctionEnvironmentError as error:
         raise build.BuildError(f"collectstatic failed: {error}") from None
     if collected.reason:
-        log(f"Static files not collected: {collected.reason}.")
-    result = build.build_package(log=log)
-    versions.check_build(result, say=log)
+        say(f"Static files not collected: {collected.reason}.")
+    result = build.build_package(config, say=say)
+    versions.check_build(result, project_dir=config.project_dir, say=say)
     return result.zip_path
 
 

@@ -19,14 +19,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
 from django_lambda import limits
+from django_lambda.conf import handler_settings
 from django_lambda.events import source_for
-from django_lambda.events.common import (
-    BadEvent,
-    Response,
-    Result,
-    bad_request,
-    handler_settings,
-)
+from django_lambda.events.common import BadEvent, Response, Result, bad_request
 
 logger = logging.getLogger("django_lambda.handler")
 

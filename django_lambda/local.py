@@ -12,9 +12,10 @@ Two parts:
   ``python -m awslambdaric django_lambda.handler.lambda_handler``. So a
   dependency missing from the package fails here exactly as it would on Lambda.
 
-Also :class:`FunctionPool` and :func:`serve` (``lambda_serve``). Only the two
+Also :class:`FunctionPool` and :func:`serve` (``lambda_serve``). The
 functions at the end, :func:`function_options` and :func:`local_package`,
-read Django settings; everything else takes its configuration as arguments.
+turn a :class:`~django_lambda.conf.DeployConfig` into what the rest takes as
+arguments.
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from django_lambda import front_door, http_events
+from django_lambda.conf import DEFAULT_REGION, HANDLER, SETTING_NAME, local_runtime
+from django_lambda.configuration import DeployConfig
+from django_lambda.progress import Say, quiet
 
 logger = logging.getLogger(__name__)
 
-HANDLER = "django_lambda.handler.lambda_handler"
 RUNTIME_CLIENT = "awslambdaric"
 LOCAL_ACCOUNT_ID = "000000000000"
 
@@ -346,14 +349,6 @@ class InvokeResult:
     log: str
 
 
-def package_sha256(zip_path: Path) -> str:
-    digest = hashlib.sha256()
-    with zip_path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def unpack(zip_path: Path, root: Path | None = None) -> Path:
     """Unpack ``zip_path`` once into a directory named after its SHA-256; return it.
 
@@ -363,8 +358,10 @@ def unpack(zip_path: Path, root: Path | None = None) -> Path:
     zip_path = Path(zip_path).absolute()
     if not zip_path.is_file():
         raise LocalRunError(f"No package at {zip_path}: build it first (lambda_deploy builds it).")
+    from django_lambda.build import code_sha256, sha256_hex
+
     root = Path(root).absolute() if root else zip_path.parent / "unpacked"
-    target = root / package_sha256(zip_path)[:16]
+    target = root / sha256_hex(code_sha256(zip_path))[:16]
     if target.is_dir():
         if target.stat().st_mode & 0o222:  # unpacked by a version that left it writable
             _read_only(target)
@@ -455,12 +452,14 @@ def runtime_entries(distributions: Sequence[str] = (RUNTIME_CLIENT,)) -> list[Pa
     Only these go on the function's import path next to the package: not the
     whole site-packages they were installed into.
     """
+    from django_lambda.build import canonical_name
+
     seen: set[str] = set()
     entries: set[Path] = set()
     pending = list(distributions)
     while pending:
         name = pending.pop()
-        key = re.sub(r"[-_.]+", "-", name).lower()
+        key = canonical_name(name)
         if key in seen:
             continue
         seen.add(key)
@@ -499,11 +498,6 @@ def runtime_dir(root: Path, distributions: Sequence[str] = (RUNTIME_CLIENT,)) ->
         if not target.is_dir():
             raise
     return target
-
-
-def local_runtime() -> str:
-    """This interpreter as a Lambda runtime name (``python3.12``)."""
-    return f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def local_architecture() -> str:
@@ -647,10 +641,10 @@ class LocalFunction:
         self,
         package: Path,
         *,
-        function_name: str = "local",
+        function_name: str = DeployConfig.LOCAL_NAME,
         handler: str = HANDLER,
         environment: Mapping[str, str] | None = None,
-        region: str = "us-east-1",
+        region: str = DEFAULT_REGION,
         runtime: str | None = None,
         architecture: str | None = None,
         memory_size: int = 512,
@@ -970,14 +964,14 @@ class LocalServer(http.server.ThreadingHTTPServer):
         *,
         event_format: str = "v2",
         public_host: str | None = None,
-        write: Callable[[str], None] = lambda line: None,
+        say: Say = quiet,
     ) -> None:
         http_events.check_format(event_format)
         self.pool = pool
         self.event_format = event_format
         # Each request reaches the function as if through its URL on this host.
         self.public = front_door.PublicOrigin(public_host) if public_host else None
-        self.write = write
+        self.say = say
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _LocalRequestHandler)
@@ -1031,29 +1025,29 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
         try:
             result = server.pool.invoke(event)
         except InitError as error:
-            server.write(str(error))
-            server.write(error.log)
+            server.say(str(error))
+            server.say(error.log)
             self._send(_gateway_error())
             return
         if result.log:
-            server.write(result.log.rstrip("\n"))
+            server.say(result.log.rstrip("\n"))
         report = f"Duration: {result.duration * 1000:.2f} ms"
         if result.init_duration is not None:
             report += f"  Init Duration: {result.init_duration * 1000:.2f} ms"
         if result.function_error is not None:
-            server.write(format_function_error(result.function_error))
+            server.say(format_function_error(result.function_error))
             response = _gateway_error()
         else:
             try:
                 response = http_events.read_result(result.payload, format=server.event_format)
             except http_events.MalformedResult as error:
-                server.write(f"Malformed result from the function: {error}")
+                server.say(f"Malformed result from the function: {error}")
                 response = _gateway_error()
             else:
                 if server.public is not None:
                     headers = server.public.to_browser(response.headers, local_origin)
                     response = dataclasses.replace(response, headers=headers)
-        server.write(
+        server.say(
             f"[{self.log_date_time_string()}] "
             f'"{self.requestline}" {response.status} {len(response.body)}  {report}'
         )
@@ -1096,7 +1090,7 @@ def serve(
     concurrency: int = 2,
     event_format: str = "v2",
     public_host: str | None = None,
-    write: Callable[[str], None] = lambda line: None,
+    say: Say = quiet,
     **function_options: Any,
 ) -> None:
     """Serve ``package`` (a zip or an unpacked directory) over HTTP until interrupted.
@@ -1118,25 +1112,25 @@ def serve(
                     pool,
                     event_format=event_format,
                     public_host=public_host,
-                    write=write,
+                    say=say,
                 )
-                write(
+                say(
                     f"{concurrency} function process(es) ready (init "
                     + ", ".join(f"{d * 1000:.0f} ms" for d in inits)
                     + f"), pids {', '.join(map(str, pool.pids()))}"
                 )
                 isolation = pool.functions[0].isolation
                 if isolation is not None:
-                    write(isolation.describe())
+                    say(isolation.describe())
                 if server.public is not None:
-                    write(
+                    say(
                         f"Requests reach the function as {server.public.url}/... "
                         "(Host, Origin, Referer and Location mapped to and from this server)."
                     )
-                write(f"Serving {package} at {server.url}/ (Ctrl-C to stop)")
+                say(f"Serving {package} at {server.url}/ (Ctrl-C to stop)")
                 server.serve_forever(poll_interval=0.2)
             except KeyboardInterrupt:
-                write("Stopping.")
+                say("Stopping.")
     finally:
         # A second Ctrl-C must not leave processes behind half-way through.
         with _signals(sigint=signal.SIG_IGN, sigterm=signal.SIG_IGN):
@@ -1168,17 +1162,16 @@ def _signals(
             signal.signal(signum, handler)
 
 
-# The bridge to Django: what the functions above need, read from DJANGO_LAMBDA.
+# The bridge to the deploy's configuration.
 
 PACKAGE_NAME = "package.zip"
 
 
-def function_options() -> dict[str, Any]:
-    """:class:`LocalFunction` keyword arguments for the function DJANGO_LAMBDA describes."""
+def function_options(config: DeployConfig) -> dict[str, Any]:
+    """:class:`LocalFunction` keyword arguments for ``config``'s function."""
     from django_lambda import aws
-    from django_lambda.conf import lambda_settings
 
-    environment = dict(lambda_settings.ENVIRONMENT)
+    environment = dict(config.environment)
     if "DJANGO_SETTINGS_MODULE" not in environment:
         # The same module lambda_deploy gives the deployed function.
         try:
@@ -1188,39 +1181,33 @@ def function_options() -> dict[str, Any]:
     wrong = sorted(name for name, value in environment.items() if not isinstance(value, str))
     if wrong:
         raise LocalRunError(
-            f"DJANGO_LAMBDA['ENVIRONMENT'] values must be strings, as Lambda's are: fix {wrong}."
+            f"{SETTING_NAME}['ENVIRONMENT'] values must be strings, as Lambda's are: fix {wrong}."
         )
     runtime_distributions = [RUNTIME_CLIENT]
-    if lambda_settings.EXCLUDE_RUNTIME_PACKAGES:
+    if config.exclude_runtime_packages:
         # Left out of the package because Lambda's runtime provides them:
         # provide them here too, as the runtime's directory does on Lambda.
-        runtime_distributions += lambda_settings.RUNTIME_PACKAGES
+        runtime_distributions += config.runtime_packages
     return {
-        "function_name": lambda_settings.FUNCTION_NAME or "local",
+        "function_name": config.local_name,
         "environment": environment,
-        "region": lambda_settings.REGION
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-        or "us-east-1",
-        "runtime": lambda_settings.runtime,
-        "architecture": lambda_settings.ARCHITECTURE,
-        "memory_size": lambda_settings.MEMORY_SIZE,
-        "timeout": lambda_settings.TIMEOUT,
+        "region": config.named_region,
+        "runtime": config.runtime,
+        "architecture": config.architecture,
+        "memory_size": config.memory_size,
+        "timeout": config.timeout,
         "runtime_distributions": runtime_distributions,
     }
 
 
-def _newest_input() -> float:
+def _newest_input(config: DeployConfig) -> float:
     """The newest modification time among the files a build would put in the package,
     and the project directories that hold them."""
     from django_lambda import build
-    from django_lambda.conf import lambda_settings
 
-    project_dir = lambda_settings.project_dir.resolve()
+    project_dir = config.project_dir.resolve()
     # The build's own selection, so that what is checked is exactly what ships.
-    files = build.project_files(
-        project_dir, skip=(lambda_settings.build_dir.resolve(),), say=lambda message: None
-    )
+    files = build.project_files(config, skip=(config.build_dir.resolve(),), say=quiet)
     paths = {*files.values(), *build.own_source().values()}
     # A deleted file leaves no mtime behind, but its directory's changes.
     paths |= {
@@ -1236,17 +1223,16 @@ def _newest_input() -> float:
     return newest
 
 
-def local_package(*, write: Callable[[str], None] = lambda line: None) -> Path:
-    """The project's package zip: the built one if it is newer than every project file,
+def local_package(config: DeployConfig, *, say: Say = quiet) -> Path:
+    """``config``'s package zip: the built one if it is newer than every project file,
     else a fresh build, static manifest included (collected without AWS)."""
     from django_lambda import function_env
-    from django_lambda.conf import lambda_settings
 
-    zip_path = lambda_settings.build_dir / PACKAGE_NAME
+    zip_path = config.build_dir / PACKAGE_NAME
     if zip_path.is_file():
-        if zip_path.stat().st_mtime >= _newest_input():
+        if zip_path.stat().st_mtime >= _newest_input(config):
             return zip_path
-        write(f"{zip_path} is older than the project's files: building it again.")
+        say(f"{zip_path} is older than the project's files: building it again.")
     else:
-        write(f"No package at {zip_path}: building it.")
-    return function_env.build_with_static(log=write)
+        say(f"No package at {zip_path}: building it.")
+    return function_env.build_with_static(config, say=say)

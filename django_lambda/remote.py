@@ -1,7 +1,7 @@
 """Management commands that an event asks the function to run: the gate, the run, a fitting result.
 
 ``{"manage": "migrate --noinput", "proof": "..."}`` runs the command when
-``DJANGO_LAMBDA['MANAGE']`` allows it and the proof is the one ``gate`` makes
+the ``MANAGE`` setting allows it and the proof is the one ``gate`` makes
 for that exact command line with the function's key. Anything else runs
 nothing, answers with the reason, and logs one warning line. The handler
 imports this module only for such an event, so the HTTP path never loads
@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from django_lambda import gate, limits
-from django_lambda.conf import SETTING_NAME, lambda_settings
+from django_lambda.conf import SETTING_NAME, handler_settings
 
 logger = logging.getLogger("django_lambda.handler")
 
@@ -59,10 +59,10 @@ def command_event(command_line: str, key: str) -> dict[str, str]:
 
 def refusal(event: dict[str, Any]) -> str | None:
     """Why the command in ``event`` may not run, or None if it may. Never names the key or proof."""
-    allowed = lambda_settings.MANAGE
+    allowed = handler_settings().manage
     if allowed is False:
         return f"{SETTING_NAME}['MANAGE'] is False: this function runs no management commands."
-    if allowed is not True and not _is_names(allowed):
+    if allowed is None:
         return (
             f"{SETTING_NAME}['MANAGE'] is neither True, False nor a list of command names "
             "(check django_lambda.E016), so no command runs."
@@ -94,10 +94,6 @@ def refusal(event: dict[str, Any]) -> str | None:
                 f"({', '.join(allowed) or 'none'})."
             )
     return None
-
-
-def _is_names(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(name, str) for name in value)
 
 
 def _command_name(command_line: Any) -> str | None:

@@ -8,7 +8,8 @@ process at it (boto3 honours ``AWS_ENDPOINT_URL`` for every service), with
 fake credentials and no AWS config files, so nothing can reach a real
 account, and makes sure the role and buckets the demo needs exist there.
 ``stop(project_dir)`` ends it. State lives as long as the server process:
-moto keeps everything in memory.
+moto keeps everything in memory. ``sandbox_config(info, config)`` is the
+deploy's configuration as the sandbox needs it.
 
 moto is run, never imported: the handler path must not pay for it, and a
 site deployed to Lambda does not have it.
@@ -16,10 +17,8 @@ site deployed to Lambda does not have it.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import signal
@@ -29,15 +28,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from django_lambda.conf import DEFAULT_REGION
+from django_lambda.configuration import DeployConfig
+
 ROLE_NAME = "django-lambda-sandbox"
 CODE_BUCKET = "django-lambda-sandbox-code"
-DEFAULT_REGION = "us-east-1"
 STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
 STATE_DIR = ".lambda"
@@ -83,6 +84,12 @@ class SandboxInfo:
     # False when this call started the server, True when it found one running.
     reused: bool = False
 
+    def client(self, service_name: str) -> Any:
+        """A boto3 client for ``service_name`` in the sandbox."""
+        from django_lambda import aws
+
+        return aws.client(service_name, region=self.region, endpoint_url=self.endpoint_url)
+
 
 def state_path(project_dir: Path) -> Path:
     return Path(project_dir) / STATE_DIR / STATE_FILE
@@ -91,7 +98,7 @@ def state_path(project_dir: Path) -> Path:
 def activate(
     project_dir: Path | str,
     *,
-    region: str | None = None,
+    region: str = DEFAULT_REGION,
     buckets: Iterable[str] = (),
     public_buckets: Iterable[str] = (),
 ) -> SandboxInfo:
@@ -99,11 +106,10 @@ def activate(
 
     ``buckets`` (private) and ``public_buckets`` (anyone may read their objects,
     as a static-files bucket needs) are created if missing, besides the
-    private code bucket.
+    private code bucket. moto serves every region at once; ``region`` only
+    tells clients which to use.
     """
     project_dir = Path(project_dir)
-    # moto serves every region at once; the region only tells clients which to use.
-    region = region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     state_dir = project_dir / STATE_DIR
     state_dir.mkdir(parents=True, exist_ok=True)
     # One sandbox per project, even when two commands start at once.
@@ -170,9 +176,8 @@ def point_environment_at(info: SandboxInfo) -> None:
     os.environ.pop("AWS_PROFILE", None)
 
 
-@contextlib.contextmanager
-def lambda_settings_for(info: SandboxInfo) -> Iterator[None]:
-    """``DJANGO_LAMBDA`` as the sandbox needs it, for the duration of the block.
+def sandbox_config(info: SandboxInfo, config: DeployConfig) -> DeployConfig:
+    """``config`` as the sandbox needs it.
 
     The endpoint, region and role always become the sandbox's (a ROLE_ARN in
     the settings names a role of a real account, which the sandbox has not);
@@ -180,24 +185,14 @@ def lambda_settings_for(info: SandboxInfo) -> Iterator[None]:
     function's environment gets ``AWS_ENDPOINT_URL`` too: a function in the
     sandbox talks to the sandbox's AWS, as one on Lambda talks to Lambda's.
     """
-    from django.conf import settings
-    from django.test.utils import override_settings
-
-    user: dict[str, Any] = dict(getattr(settings, "DJANGO_LAMBDA", None) or {})
-    with override_settings(
-        DJANGO_LAMBDA={
-            **user,
-            "ENDPOINT_URL": info.endpoint_url,
-            "REGION": info.region,
-            "ROLE_ARN": info.role_arn,
-            "S3_BUCKET": user.get("S3_BUCKET") or info.code_bucket,
-            "ENVIRONMENT": {
-                **(user.get("ENVIRONMENT") or {}),
-                "AWS_ENDPOINT_URL": info.endpoint_url,
-            },
-        }
-    ):
-        yield
+    return replace(
+        config,
+        endpoint_url=info.endpoint_url,
+        region=info.region,
+        role_arn=info.role_arn,
+        s3_bucket=config.s3_bucket or info.code_bucket,
+        environment={**config.environment, "AWS_ENDPOINT_URL": info.endpoint_url},
+    )
 
 
 @dataclass(frozen=True)
@@ -215,30 +210,20 @@ class DeployedPackage:
         return variables
 
 
-def package_key(function_name: str, code_sha256: str) -> str:
-    """Where the sandbox keeps a function's code: named by content, as lambda_deploy
-    names the packages it uploads through S3."""
-    return f"django-lambda/{function_name}/{base64.b64decode(code_sha256).hex()}.zip"
-
-
-def code_sha256(data: bytes) -> str:
-    """SHA-256 in the form Lambda reports as CodeSha256 (base64 of the digest)."""
-    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-
-
 def store_package(info: SandboxInfo, function_name: str, zip_path: Path) -> str:
     """Keep the deployed package in the sandbox's code bucket; return its key.
 
     moto stores a function's code but does not serve the ``Code.Location`` URL
-    that GetFunction returns, so the sandbox keeps its own copy, which
+    that GetFunction returns, so the sandbox keeps its own copy, under the key
+    lambda_deploy gives the packages it uploads through S3, which
     ``deployed_package`` checks against the function's CodeSha256.
     """
-    from django_lambda import aws
+    from django_lambda.aws import package_key
+    from django_lambda.build import code_sha256
 
     data = Path(zip_path).read_bytes()
     key = package_key(function_name, code_sha256(data))
-    with lambda_settings_for(info):
-        aws.client("s3").put_object(Bucket=info.code_bucket, Key=key, Body=data)
+    info.client("s3").put_object(Bucket=info.code_bucket, Key=key, Body=data)
     return key
 
 
@@ -248,12 +233,12 @@ def deployed_package(
     """The code the sandbox's function runs, downloaded into ``.lambda/sandbox-packages/``."""
     from botocore.exceptions import ClientError
 
-    from django_lambda import aws
+    from django_lambda.aws import package_key
+    from django_lambda.build import code_sha256
 
     where = f"{function_name}:{qualifier}" if qualifier else function_name
-    with lambda_settings_for(info):
-        lambda_client = aws.client("lambda")
-        s3 = aws.client("s3")
+    lambda_client = info.client("lambda")
+    s3 = info.client("s3")
     try:
         configuration = lambda_client.get_function_configuration(
             FunctionName=function_name, **({"Qualifier": qualifier} if qualifier else {})
@@ -287,29 +272,27 @@ def deployed_package(
     return DeployedPackage(target, configuration)
 
 
-def activate_project() -> SandboxInfo:
-    """``activate()`` for the configured Django project: its directory and region,
-    and its static-files bucket (publicly readable, as a static bucket is)."""
+def activate_project(config: DeployConfig) -> SandboxInfo:
+    """``activate()`` for ``config``'s project: its directory and region, and the Django
+    project's static-files bucket (publicly readable, as a static bucket is)."""
     from django.conf import settings
-
-    from django_lambda.conf import lambda_settings
 
     static = getattr(settings, "STORAGES", {}).get("staticfiles", {})
     bucket = (static.get("OPTIONS") or {}).get("bucket_name")
     return activate(
-        lambda_settings.project_dir,
-        region=lambda_settings.REGION,
+        config.project_dir,
+        region=config.named_region,
         public_buckets=[bucket] if bucket else [],
     )
 
 
-def local_function_options(deployed: DeployedPackage) -> dict[str, Any]:
-    """``local.LocalFunction`` options that run ``deployed`` as the sandbox has it:
-    the function's deployed environment, memory, timeout and runtime."""
+def local_function_options(config: DeployConfig, deployed: DeployedPackage) -> dict[str, Any]:
+    """``local.LocalFunction`` options that run ``deployed`` (of ``config``'s function) as
+    the sandbox has it: the function's deployed environment, memory, timeout and runtime."""
     from django_lambda import local
 
     configuration = deployed.configuration
-    options = local.function_options()
+    options = local.function_options(config)
     environment = {**deployed.environment}
     environment.setdefault(
         "DJANGO_SETTINGS_MODULE", options["environment"]["DJANGO_SETTINGS_MODULE"]
@@ -379,11 +362,8 @@ def _ensure_resources(info: SandboxInfo, buckets: list[str], public_buckets: lis
     """Create the role and the buckets if missing (each step safe to rerun); the role ARN."""
     from botocore.exceptions import ClientError
 
-    from django_lambda import aws
-
-    with lambda_settings_for(info):
-        iam = aws.client("iam")
-        s3 = aws.client("s3")
+    iam = info.client("iam")
+    s3 = info.client("s3")
     try:
         role = iam.get_role(RoleName=ROLE_NAME)["Role"]
     except iam.exceptions.NoSuchEntityException:

@@ -3,8 +3,8 @@
 The package runs as ``lambda_invoke --local`` runs it (:class:`LocalFunction`:
 a fresh process under AWS's runtime client, the package and the runtime's
 packages alone on its import path, the function's environment). Its init
-phase has to succeed and a warm-up event has to be answered; each of
-``DJANGO_LAMBDA["SMOKE_TEST_PATHS"]`` has to answer below 500. Then the
+phase has to succeed and a warm-up event has to be answered; each of the
+``SMOKE_TEST_PATHS`` has to answer below 500. Then the
 static files storage is read inside the package, with the function's
 environment, and compared with the one ``collectstatic`` used: a difference
 means the function's static URLs point somewhere the files did not go.
@@ -18,13 +18,16 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django_lambda import front_door, http_events, local
+from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
+from django_lambda.configuration import DeployConfig
 from django_lambda.function_env import static_configuration
+from django_lambda.progress import Say
 
 WARMUP_EVENT = {"warmup": True}
 # How much of the function's log a failure shows.
@@ -75,7 +78,7 @@ class SmokeResult:
 def cannot_run_here(options: Mapping[str, Any]) -> str | None:
     """Why a package for ``options``'s runtime and architecture cannot start here, or None."""
     runtime, architecture = options["runtime"], options["architecture"]
-    here, machine = local.local_runtime(), local.local_architecture()
+    here, machine = local_runtime(), local.local_architecture()
     if runtime == here and architecture == machine:
         return None
     return (
@@ -86,19 +89,20 @@ def cannot_run_here(options: Mapping[str, Any]) -> str | None:
 
 def smoke_test(
     zip_path: Path,
+    config: DeployConfig,
     *,
-    options: Mapping[str, Any],
-    paths: Sequence[str],
     collected: Mapping[str, Any] | None,
-    say: Callable[[str], None],
+    say: Say,
 ) -> SmokeResult:
-    """Run the smoke test; raise SmokeTestError on a failure.
+    """Run the smoke test of ``config``'s function; raise SmokeTestError on a failure.
 
-    ``options`` are :class:`LocalFunction`'s (``local.function_options()``),
-    ``collected`` the static storage's configuration as ``collectstatic`` saw
-    it (None: not compared). The requests to ``paths`` come as through the
-    function's URL (``front_door``), with a host of its form for its region.
+    ``collected`` is the static storage's configuration as ``collectstatic``
+    saw it (None: not compared). The requests to ``config.smoke_test_paths``
+    come as through the function's URL (``front_door``), with a host of its
+    form for its region. Raises ``local.LocalRunError`` when the function's
+    options are wrong (``local.function_options``).
     """
+    options = local.function_options(config)
     reason = cannot_run_here(options)
     if reason:
         return SmokeResult(skipped=reason)
@@ -120,13 +124,11 @@ def smoke_test(
             raise SmokeTestError(
                 f"The function answered the warm-up event {json.dumps(WARMUP_EVENT)} with "
                 f"{json.dumps(warm.payload)[:300]}, not {json.dumps(WARMUP_ANSWER)}: is its "
-                f"handler {local.HANDLER}?"
+                f"handler {HANDLER}?"
             )
-        host = front_door.public_host(
-            function_name=options["function_name"], region=options["region"], lookup=False
-        )
+        host = front_door.public_host(config, lookup=False)
         headers = front_door.PublicOrigin(host).to_function([], local_origin="")
-        for path in paths:
+        for path in config.smoke_test_paths:
             event = http_events.make_event(method="GET", path=path, headers=headers)
             outcome = function.invoke(event)
             if outcome.function_error is not None:
@@ -161,7 +163,7 @@ def smoke_test(
                     + "\nThe settings read something that differs between the two: a file "
                     "the package leaves out (.env files never ship), or LAMBDA_TASK_ROOT (the "
                     "project directory for collectstatic, the package's when it runs). Make "
-                    "these settings depend only on DJANGO_LAMBDA['ENVIRONMENT'] and the "
+                    f"these settings depend only on {SETTING_NAME}['ENVIRONMENT'] and the "
                     "variables Lambda sets."
                 )
     return SmokeResult(init_duration=init_duration, answers=answers, static=static)

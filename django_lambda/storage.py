@@ -4,7 +4,7 @@
 ``ManifestFilesMixin``, with two changes that matter on Lambda:
 
 - the manifest (``staticfiles.json``) is read from and written to a local
-  directory inside the package (``DJANGO_LAMBDA["STATIC_MANIFEST_DIR"]``,
+  directory inside the package (the ``STATIC_MANIFEST_DIR`` setting,
   default the project's base directory), never from the bucket;
 - ``url()`` computes the public URL itself, so rendering ``{% static %}``
   imports neither boto3 nor botocore and makes no network call. boto3 is only
@@ -32,7 +32,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.encoding import filepath_to_uri
 from storages.utils import check_location, clean_name, safe_join, setting
 
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import SETTING_NAME, static_manifest_dir
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +254,7 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
     django-storages S3 option, plus ``manifest_strict`` (default True: a name
     missing from the manifest is an error; False: it is served unhashed) and
     ``manifest_storage`` (default: a ``FileSystemStorage`` on
-    ``DJANGO_LAMBDA["STATIC_MANIFEST_DIR"]``).
+    the ``STATIC_MANIFEST_DIR`` setting).
 
     ``collectstatic`` never uploads a hashed file the bucket already has, and
     never deletes one: hashed names are immutable, and the previous version of
@@ -275,7 +275,7 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
         if manifest_strict is not None:
             self.manifest_strict = bool(manifest_strict)
         if manifest_storage is None:
-            manifest_storage = FileSystemStorage(location=lambda_settings.manifest_dir)
+            manifest_storage = FileSystemStorage(location=static_manifest_dir())
         self.manifest_found = False
         # During post_process(): the hashed names already in the bucket.
         self._in_bucket: set[str] | None = None
@@ -330,7 +330,7 @@ class StaticStorage(ManifestFilesMixin, LazyS3Storage):  # type: ignore[misc]
                 f"The static files manifest {self.manifest_path} does not exist, so "
                 f"{name!r} has no hashed name. Run `python manage.py lambda_deploy` "
                 "(or `python manage.py collectstatic`) first: it writes the manifest to "
-                "DJANGO_LAMBDA['STATIC_MANIFEST_DIR'], which ships in the package."
+                f"{SETTING_NAME}['STATIC_MANIFEST_DIR'], which ships in the package."
             )
         close = difflib.get_close_matches(name, self.hashed_files, n=1)
         did_you_mean = f" Did you mean {close[0]!r}?" if close else ""

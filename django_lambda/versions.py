@@ -14,14 +14,14 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import django
 
 from django_lambda.build import BuildError, BuildResult, canonical_name
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import SETTING_NAME
+from django_lambda.progress import Say
 
 # The oldest Django django-lambda supports (setup.cfg's install_requires says the same).
 MIN_DJANGO = (4, 2)
@@ -83,7 +83,7 @@ def check_package(
     *,
     requirements: Path | None,
     project_dir: Path,
-    say: Callable[[str], None],
+    say: Say,
 ) -> None:
     """Raise ``VersionError`` if the package's Django cannot run the project; warn through
     ``say`` about the other distributions whose version differs from this environment's.
@@ -137,14 +137,14 @@ def check_package(
         )
 
 
-def check_build(result: BuildResult, *, say: Callable[[str], None]) -> None:
-    """``check_package`` for a build's result, as a build error: the zip is deleted first,
-    so nothing runs or ships a package that cannot start."""
+def check_build(result: BuildResult, *, project_dir: Path, say: Say) -> None:
+    """``check_package`` for a build's result (of ``project_dir``), as a build error: the
+    zip is deleted first, so nothing runs or ships a package that cannot start."""
     try:
         check_package(
             result.zip_path,
             requirements=result.requirements,
-            project_dir=lambda_settings.project_dir.resolve(),
+            project_dir=project_dir.resolve(),
             say=say,
         )
     except VersionError as error:
@@ -166,10 +166,10 @@ def requirements_source(requirements: Path | None, project_dir: Path) -> str:
     if above.is_file():
         return (
             f"The build read no requirements file; there is one a level above the project "
-            f"directory, {above}: set DJANGO_LAMBDA['REQUIREMENTS'] = '../requirements.txt' "
+            f"directory, {above}: set {SETTING_NAME}['REQUIREMENTS'] = '../requirements.txt' "
             "to install it."
         )
     return (
-        "The build read no requirements file (DJANGO_LAMBDA['REQUIREMENTS'], default "
+        f"The build read no requirements file ({SETTING_NAME}['REQUIREMENTS'], default "
         f"requirements.txt in {project_dir})."
     )

@@ -15,6 +15,7 @@ import django
 from django.core.management import call_command
 
 from django_lambda.build import BuildResult
+from django_lambda.configuration import DeployConfig
 
 HANDLER_SOURCE = '''"""Stand-in for django_lambda.handler inside the test package."""
 
@@ -41,7 +42,9 @@ class FakeBuild:
     # Whether the package has (a stand-in for) Django.
     django: bool = True
 
-    def __call__(self, *, output: Path | None = None, log: Any = None) -> BuildResult:
+    def __call__(
+        self, config: DeployConfig | None = None, *, output: Path | None = None, say: Any = None
+    ) -> BuildResult:
         self.calls.append({"output": output})
         zip_path = output or self.directory / "package.zip"
         source = HANDLER_SOURCE.format(body=self.body).encode()

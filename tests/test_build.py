@@ -30,7 +30,8 @@ from django.test import override_settings
 from django.utils import translation
 
 from django_lambda import build
-from django_lambda.build import BuildError, build_package, remove_distributions
+from django_lambda.build import BuildError, BuildResult, remove_distributions
+from django_lambda.conf import deploy_config
 
 
 def make_wheel(
@@ -112,6 +113,11 @@ def offline_pip(monkeypatch: pytest.MonkeyPatch, wheels: Path) -> None:
         "PIP_REQUIRE_VIRTUALENV",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+def build_package(**options: Any) -> BuildResult:
+    """``build.build_package`` for the configuration of the current settings."""
+    return build.build_package(deploy_config(), **options)
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -229,7 +235,7 @@ def test_installs_requirements_for_the_platform_without_runtime_packages(
     lambda_setting(ARCHITECTURE="arm64", EXCLUDE=["docs", "*.csv"])
     messages: list[str] = []
 
-    result = build_package(log=messages.append)
+    result = build_package(say=messages.append)
 
     names = zip_names(result.zip_path)
     assert result.zip_path == project / ".lambda" / "package.zip"
@@ -350,7 +356,7 @@ def test_django_lambda_is_copied_in_when_missing(lambda_setting: Any) -> None:
     lambda_setting(REQUIREMENTS=None)
     messages: list[str] = []
 
-    names = set(zip_names(build_package(log=messages.append).zip_path))
+    names = set(zip_names(build_package(say=messages.append).zip_path))
 
     assert own_source_names() <= names
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
@@ -420,7 +426,7 @@ def test_warm_rebuild_reuses_the_installed_requirements(
     with monkeypatch.context() as patch:
         patch.setattr(build, "run_pip", no_pip)
         messages: list[str] = []
-        warm = build_package(log=messages.append)
+        warm = build_package(say=messages.append)
 
     assert warm.reused_requirements
     assert warm.sha256 == cold.sha256
@@ -580,7 +586,7 @@ def test_default_requirements_file_is_optional(
     monkeypatch.setattr(build, "run_pip", None)
     messages: list[str] = []
 
-    build_package(log=messages.append)
+    build_package(say=messages.append)
 
     assert f"No requirements.txt in {project}: installing no requirements." in messages
 
@@ -592,7 +598,7 @@ def test_a_requirements_file_a_level_up_is_named_and_can_be_used(
     (project / "requirements.txt").rename(project.parent / "requirements.txt")
     messages: list[str] = []
 
-    result = build_package(log=messages.append)
+    result = build_package(say=messages.append)
 
     assert result.requirements is None
     assert (
@@ -918,7 +924,7 @@ def test_a_build_never_packages_an_earlier_builds_zip(
     renamed.write_bytes(first.zip_path.read_bytes())
     messages: list[str] = []
 
-    result = build_package(output=project / second if second else None, log=messages.append)
+    result = build_package(output=project / second if second else None, say=messages.append)
 
     assert set(zip_names(result.zip_path)) == (PROJECT_PACKAGED | own_source_names() | {"data.zip"})
     # The output itself is left out as such; the others are recognized as packages.
@@ -978,7 +984,7 @@ def test_include_pattern_matching_nothing_is_reported(lambda_setting: Any) -> No
     lambda_setting(REQUIREMENTS=None, INCLUDE=["nothing/*.txt"])
     messages: list[str] = []
 
-    build_package(log=messages.append)
+    build_package(say=messages.append)
 
     assert "Warning: DJANGO_LAMBDA['INCLUDE'] pattern 'nothing/*.txt' matches nothing." in messages
 
@@ -989,7 +995,7 @@ def test_manifest_outside_the_project_is_reported(lambda_setting: Any, tmp_path:
     lambda_setting(REQUIREMENTS=None, STATIC_MANIFEST_DIR=str(elsewhere))
     messages: list[str] = []
 
-    names = zip_names(build_package(log=messages.append).zip_path)
+    names = zip_names(build_package(say=messages.append).zip_path)
 
     assert "staticfiles.json" in names  # the project's own, at its root
     assert any(
@@ -1069,7 +1075,7 @@ KEPT = {*APPKIT_KEPT, "appkit-1.0.dist-info/METADATA"}
 def test_default_prune_with_static_storage(lambda_setting: Any) -> None:
     messages: list[str] = []
     with override_settings(STORAGES=STATIC_STORAGES):
-        result = build_package(log=messages.append)
+        result = build_package(say=messages.append)
 
     assert appkit_names(result.zip_path) == KEPT
     assert (
@@ -1089,7 +1095,7 @@ def test_default_prune_with_static_storage(lambda_setting: Any) -> None:
 def test_static_sources_stay_without_static_storage(lambda_setting: Any) -> None:
     messages: list[str] = []
     # The test settings' staticfiles storage is Django's StaticFilesStorage.
-    result = build_package(log=messages.append)
+    result = build_package(say=messages.append)
 
     assert appkit_names(result.zip_path) == KEPT | set(APPKIT_STATIC)
     assert (
@@ -1103,7 +1109,7 @@ def test_prune_static_off_keeps_static_sources(lambda_setting: Any) -> None:
     lambda_setting(PRUNE_STATIC=False)
     messages: list[str] = []
     with override_settings(STORAGES=STATIC_STORAGES):
-        result = build_package(log=messages.append)
+        result = build_package(say=messages.append)
 
     assert appkit_names(result.zip_path) == KEPT | set(APPKIT_STATIC)
     assert not [message for message in messages if "static/ directories" in message]
@@ -1294,7 +1300,7 @@ GERMAN_AND_BRAZILIAN = [("de", "German"), ("pt-br", "Brazilian Portuguese")]
 def test_without_i18n_no_catalog_ships(lambda_setting: Any) -> None:
     messages: list[str] = []
     with override_settings(USE_I18N=False):
-        result = build_package(log=messages.append)
+        result = build_package(say=messages.append)
 
     assert langkit_names(result.zip_path) == {*LANGKIT_OTHER, PROJECT_CATALOG}
     assert (
@@ -1457,7 +1463,7 @@ def test_no_bytecode_for_another_python(project: Path, lambda_setting: Any) -> N
     lambda_setting(RUNTIME=ELSEWHERE, COMPILE=True)
     messages: list[str] = []
 
-    result = build_package(log=messages.append)
+    result = build_package(say=messages.append)
 
     assert not [name for name in zip_names(result.zip_path) if "__pycache__" in name]
     here, there = HERE.removeprefix("python"), ELSEWHERE.removeprefix("python")
@@ -1526,7 +1532,7 @@ def test_compiler_warnings_neither_show_nor_fail_the_module(
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = build_package(log=messages.append)
+        result = build_package(say=messages.append)
 
     assert build.bytecode_name("shop/odd.py") in zip_names(result.zip_path)
     assert not [message for message in messages if message.startswith("Warning")]
@@ -1539,7 +1545,7 @@ def test_a_module_that_does_not_compile_ships_as_source_alone(
     lambda_setting(RUNTIME=HERE, COMPILE=True)
     messages: list[str] = []
 
-    result = build_package(log=messages.append)
+    result = build_package(say=messages.append)
 
     names = zip_names(result.zip_path)
     assert "purepkg/__init__.py" in names

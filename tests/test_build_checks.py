@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.test.utils import isolate_apps
 
 from django_lambda.checks import (
+    DEPLOY_CHECKS,
     check_allowed_hosts,
     check_caches,
     check_databases,
@@ -364,16 +365,6 @@ def test_e117_stops_lambda_deploy_before_building(
         deploy("--skip-static")
     assert f"django_lambda.E117: The project directory {missing} (" in str(raised.value)
     assert fake_build.calls == []
-
-
-DEPLOY_CHECKS = (
-    check_caches,
-    check_sessions,
-    check_databases,
-    check_media_storage,
-    check_debug,
-    check_allowed_hosts,
-)
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from django_lambda.checks import check_setting_shape
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import deploy_config, lambda_settings
 
 
 def test_no_setting_is_fine() -> None:
@@ -62,6 +62,7 @@ def test_aws_client_uses_configured_region_and_endpoint() -> None:
     with override_settings(
         DJANGO_LAMBDA={"REGION": "eu-west-3", "ENDPOINT_URL": "http://127.0.0.1:9"}
     ):
-        lambda_client = aws.client("lambda")
+        config = deploy_config()
+    lambda_client = aws.Deployer(config).client("lambda")
     assert lambda_client.meta.region_name == "eu-west-3"
     assert lambda_client.meta.endpoint_url == "http://127.0.0.1:9"

@@ -278,7 +278,7 @@ def deployed(
         payload = StreamingBody(io.BytesIO(result), len(result))
         return SimpleNamespace(status_code=200, headers={}), {"StatusCode": 200, "Payload": payload}
 
-    def client(service_name: str) -> Any:
+    def client(service_name: str, **where: Any) -> Any:
         session: Any = boto3.session.Session()  # Any: the stubs want a literal name
         made = session.client(service_name, region_name="us-east-1")
         made.meta.events.register("before-call.lambda.Invoke", run_here)

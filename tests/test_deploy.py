@@ -21,6 +21,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws, build, gate
+from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 
@@ -438,7 +439,7 @@ def test_large_package_goes_through_s3_with_progress(
         output = deploy("--skip-static")
 
     result = fake_build(output=None)
-    key = f"django-lambda/site/{aws.sha256_hex(result.sha256)}.zip"
+    key = f"django-lambda/site/{build.sha256_hex(result.sha256)}.zip"
     assert s3.get_object(Bucket="site-deploys", Key=key)["Body"].read() == (
         result.zip_path.read_bytes()
     )
@@ -495,7 +496,7 @@ def test_large_package_without_bucket_names_fix_and_largest(
 
 
 def test_build_error_names_step(site: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_build(**kwargs: Any) -> build.BuildResult:
+    def failing_build(config: DeployConfig, **kwargs: Any) -> build.BuildResult:
         raise build.BuildError("No wheel for 'psycopg2' on manylinux2014_x86_64.")
 
     monkeypatch.setattr(build, "build_package", failing_build, raising=False)
@@ -559,7 +560,9 @@ def test_s3_put_failure_names_object_and_code(
     monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
     s3 = boto3.client("s3", region_name="us-east-1")
     real_client = aws.client
-    monkeypatch.setattr(aws, "client", lambda name: s3 if name == "s3" else real_client(name))
+    monkeypatch.setattr(
+        aws, "client", lambda name, **where: s3 if name == "s3" else real_client(name, **where)
+    )
 
     with (
         override_settings(DJANGO_LAMBDA={**site, "S3_BUCKET": "site-deploys"}),
@@ -586,7 +589,7 @@ def test_s3_object_already_uploaded_is_reused(
     # As after a deploy that uploaded to S3 and then failed.
     monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
     result = fake_build(output=None)
-    key = f"django-lambda/site/{aws.sha256_hex(result.sha256)}.zip"
+    key = f"django-lambda/site/{build.sha256_hex(result.sha256)}.zip"
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="site-deploys")
     s3.put_object(Bucket="site-deploys", Key=key, Body=result.zip_path.read_bytes())

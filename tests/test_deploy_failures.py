@@ -17,7 +17,7 @@ from django.test import override_settings
 from moto import mock_aws
 
 from django_lambda import aws, gate
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import HANDLER, lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy, write_site
 
 ROLE = "arn:aws:iam::123456789012:role/site-lambda"
@@ -47,7 +47,7 @@ def stubbed(
     monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild, sleeps: list[float]
 ) -> Iterator[Stubber]:
     client = boto3.client("lambda", region_name="us-east-1")
-    monkeypatch.setattr(aws, "client", lambda service_name: client)
+    monkeypatch.setattr(aws, "client", lambda service_name, **where: client)
     with override_settings(DJANGO_LAMBDA=SETTING), Stubber(client) as stubber:
         yield stubber
 
@@ -61,7 +61,7 @@ def configuration(
         "FunctionArn": FUNCTION_ARN if version == "$LATEST" else f"{FUNCTION_ARN}:{version}",
         "Runtime": lambda_settings.runtime,
         "Role": ROLE,
-        "Handler": aws.HANDLER,
+        "Handler": HANDLER,
         "CodeSha256": sha,
         "MemorySize": memory,
         "Timeout": 30,

@@ -73,9 +73,9 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
     # more than a whole deploy against moto.
     clients: dict[str, Any] = {}
 
-    def client(service_name: str) -> Any:
+    def client(service_name: str, **where: Any) -> Any:
         if service_name not in clients:
-            clients[service_name] = make_client(service_name)
+            clients[service_name] = make_client(service_name, **where)
             clients[service_name].meta.events.register("before-call", faults.before_call)
         return clients[service_name]
 
@@ -112,6 +112,7 @@ class State:
 def state() -> State:
     """What AWS holds for the configured function."""
     name = lambda_settings.FUNCTION_NAME
+    assert name is not None
     client = boto3.client("lambda", region_name="us-east-1")
     try:
         latest = client.get_function_configuration(FunctionName=name)

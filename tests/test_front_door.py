@@ -10,6 +10,7 @@ from django.test import override_settings
 from moto import mock_aws
 
 from django_lambda import aws, front_door
+from django_lambda.conf import deploy_config
 
 HOST = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-3.on.aws"
 LOCAL = "http://127.0.0.1:8000"
@@ -43,25 +44,25 @@ def test_the_deployed_function_urls_host_on_the_alias() -> None:
         version = client.publish_version(FunctionName="site")["Version"]
         client.create_alias(FunctionName="site", Name="live", FunctionVersion=version)
         # No URL yet: none deployed, and a made-up one of its form stands in.
-        assert front_door.deployed_host() is None
-        assert front_door.public_host(
-            function_name="site", region="us-east-1"
-        ) == front_door.made_up_host("function_url", "site", "us-east-1")
+        assert front_door.deployed_host(deploy_config()) is None
+        assert front_door.public_host(deploy_config()) == front_door.made_up_host(
+            "function_url", "site", "us-east-1"
+        )
         url = client.create_function_url_config(
             FunctionName="site", Qualifier="live", AuthType="NONE"
         )["FunctionUrl"]
         host = url.split("/")[2]
-        assert front_door.deployed_host() == host
-        assert front_door.public_host(function_name="site", region="us-east-1") == host
+        assert front_door.deployed_host(deploy_config()) == host
+        assert front_door.public_host(deploy_config()) == host
         # Unless told not to look (a local run).
-        assert front_door.public_host(
-            function_name="site", region="us-east-1", lookup=False
-        ) == front_door.made_up_host("function_url", "site", "us-east-1")
+        assert front_door.public_host(deploy_config(), lookup=False) == front_door.made_up_host(
+            "function_url", "site", "us-east-1"
+        )
 
 
 def test_looking_up_the_host_names_the_failing_call(monkeypatch: pytest.MonkeyPatch) -> None:
     client = boto3.client("lambda", region_name="us-east-1")
-    monkeypatch.setattr(aws, "client", lambda name: client)
+    monkeypatch.setattr(aws, "client", lambda name, **where: client)
     with Stubber(client) as stubber, override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site"}):
         stubber.add_client_error(
             "get_function_url_config",
@@ -69,7 +70,7 @@ def test_looking_up_the_host_names_the_failing_call(monkeypatch: pytest.MonkeyPa
             service_message="not allowed",
         )
         with pytest.raises(aws.DeployError) as caught:
-            front_door.deployed_host()
+            front_door.deployed_host(deploy_config())
     assert str(caught.value).startswith(
         "get_function_url_config on alias 'live' of function 'site' failed (AccessDeniedException)"
     )

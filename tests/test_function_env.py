@@ -28,6 +28,7 @@ from django.test import override_settings
 from moto.server import ThreadedMotoServer
 
 from django_lambda import aws, local
+from django_lambda.conf import deploy_config, local_runtime
 from django_lambda.function_env import FunctionEnvironment
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild, write_site
@@ -104,7 +105,7 @@ def test_the_function_environment_is_the_functions_and_only_that(
     setting = {"ENVIRONMENT": {"DEBUG": "0", "SECRET_KEY": "s3cr3t"}, "MEMORY_SIZE": 1024}
 
     with deploy_settings(project, "", **setting):
-        environment = FunctionEnvironment.from_settings()
+        environment = FunctionEnvironment.from_config(deploy_config())
 
     variables = environment.variables
     assert {name: variables[name] for name in ("DEBUG", "SECRET_KEY")} == {
@@ -115,7 +116,7 @@ def test_the_function_environment_is_the_functions_and_only_that(
     assert variables["AWS_LAMBDA_FUNCTION_NAME"] == "site"
     assert variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "1024"
     assert variables["AWS_REGION"] == variables["AWS_DEFAULT_REGION"] == "us-east-1"
-    assert variables["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{local.local_runtime()}"
+    assert variables["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{local_runtime()}"
     # The project directory is what becomes the task root.
     assert variables["LAMBDA_TASK_ROOT"] == str(project)
     # Nothing of this shell's: no credentials, no profile, no other variable.
@@ -241,7 +242,7 @@ def test_the_local_runs_build_gets_the_manifest_without_aws(
     stub_django(project)
 
     with deploy_settings(project, STATIC_STORAGE, REQUIREMENTS=None, COMPILE=False):
-        zip_path = local.local_package()
+        zip_path = local.local_package(deploy_config())
 
     with zipfile.ZipFile(zip_path) as archive:
         manifest = json.loads(archive.read("staticfiles.json"))

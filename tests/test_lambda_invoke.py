@@ -19,6 +19,7 @@ from django.test import override_settings
 from moto import mock_aws
 
 from django_lambda import aws, front_door, gate
+from django_lambda.conf import deploy_config
 from tests.local_packages import ECHO_HANDLER, HTTP_HANDLER, make_zip
 
 SETTINGS = {"FUNCTION_NAME": "site", "ALIAS": "live"}
@@ -96,7 +97,7 @@ class StubbedLambda:
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedLambda]:
     with mock_aws(), override_settings(DJANGO_LAMBDA=SETTINGS):
         stub = StubbedLambda()
-        monkeypatch.setattr(aws, "client", lambda name: stub.client)
+        monkeypatch.setattr(aws, "client", lambda name, **where: stub.client)
         with stub.stubber:
             yield stub
             stub.stubber.assert_no_pending_responses()
@@ -176,10 +177,11 @@ def test_the_host_of_the_http_api(monkeypatch: pytest.MonkeyPatch) -> None:
         override_settings(DJANGO_LAMBDA={**SETTINGS, "HTTP": "http_api"}),
     ):
         client = boto3.client("apigatewayv2", region_name="us-east-1")
-        assert front_door.deployed_host() is None
+        assert front_door.deployed_host(deploy_config()) is None
         api = client.create_api(Name="site", ProtocolType="HTTP")
         client.create_api(Name="another-site", ProtocolType="HTTP")
-        assert front_door.deployed_host() == f"{api['ApiId']}.execute-api.us-east-1.amazonaws.com"
+        host = front_door.deployed_host(deploy_config())
+        assert host == f"{api['ApiId']}.execute-api.us-east-1.amazonaws.com"
 
 
 def test_post_data_goes_as_a_form_and_v1_headers_come_back(stubbed: StubbedLambda) -> None:

@@ -15,7 +15,8 @@ import pytest
 from django.test import override_settings
 
 from django_lambda import build, local
-from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES
+from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, deploy_config
+from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import FakeBuild
 from tests.local_packages import (
     BROKEN_HANDLER,
@@ -226,7 +227,7 @@ def test_unpack_is_keyed_by_the_package_bytes(tmp_path: Path) -> None:
     assert local.unpack(first, root) == local.unpack(same, root)
     unpacked_other = local.unpack(other, root)
     assert unpacked_other != local.unpack(first, root)
-    assert unpacked_other.name == local.package_sha256(other)[:16]
+    assert unpacked_other.name == build.sha256_hex(build.code_sha256(other))[:16]
     # The zip's modes, without write permissions: the task root is read-only.
     assert (unpacked_other / "bin" / "tool").stat().st_mode & 0o777 == 0o555
     assert (unpacked_other / "django_lambda" / "handler.py").stat().st_mode & 0o777 == 0o444
@@ -274,7 +275,7 @@ def test_function_options_from_settings(tmp_path: Path) -> None:
             "ENVIRONMENT": {"GREETING": "hi"},
         }
     ):
-        options = local.function_options()
+        options = local.function_options(deploy_config())
     assert options == {
         "function_name": "stars",
         "environment": {"GREETING": "hi", "DJANGO_SETTINGS_MODULE": "tests.settings"},
@@ -293,7 +294,7 @@ def test_function_options_environment_must_be_strings() -> None:
         override_settings(DJANGO_LAMBDA={"ENVIRONMENT": {"DEBUG": 1}}),
         pytest.raises(local.LocalRunError) as caught,
     ):
-        local.function_options()
+        local.function_options(deploy_config())
     assert str(caught.value) == (
         "DJANGO_LAMBDA['ENVIRONMENT'] values must be strings, as Lambda's are: fix ['DEBUG']."
     )
@@ -309,9 +310,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
     calls: list[str] = []
     fake = FakeBuild(built.parent)
 
-    def build_package(*, output: Path | None = None, log: Any = None) -> build.BuildResult:
+    def build_package(
+        config: DeployConfig, *, output: Path | None = None, say: Any = None
+    ) -> build.BuildResult:
         calls.append("build")
-        return fake(output=output, log=log)
+        return fake(config, output=output, say=say)
 
     monkeypatch.setattr(build, "build_package", build_package)
     with override_settings(DJANGO_LAMBDA={"PROJECT_DIR": str(tmp_path)}):
@@ -329,7 +332,7 @@ def test_local_package_uses_an_up_to_date_zip(project: list[str], tmp_path: Path
     os.utime(zip_path, (500_000_000_000, 500_000_000_000 - 1))
     for path in (tmp_path / ".venv" / "x.py", tmp_path / "__pycache__" / "app.pyc"):
         os.utime(path, (500_000_000_000, 500_000_000_000))
-    assert local.local_package() == zip_path
+    assert local.local_package(deploy_config()) == zip_path
     assert project == []
 
 
@@ -337,7 +340,7 @@ def test_local_package_rebuilds_a_stale_zip(project: list[str], tmp_path: Path) 
     zip_path = tmp_path / ".lambda" / "package.zip"
     os.utime(zip_path, (1000, 1000))
     notes: list[str] = []
-    assert local.local_package(write=notes.append) == zip_path
+    assert local.local_package(deploy_config(), say=notes.append) == zip_path
     assert project == ["build"]
     assert notes == [f"{zip_path} is older than the project's files: building it again."]
 
@@ -346,7 +349,7 @@ def test_local_package_builds_a_missing_zip(project: list[str], tmp_path: Path) 
     zip_path = tmp_path / ".lambda" / "package.zip"
     zip_path.unlink()
     notes: list[str] = []
-    assert local.local_package(write=notes.append) == zip_path
+    assert local.local_package(deploy_config(), say=notes.append) == zip_path
     assert project == ["build"]
     assert notes == [f"No package at {zip_path}: building it."]
 
@@ -379,5 +382,5 @@ def test_local_package_rebuilds_after_a_file_is_deleted(project: list[str], tmp_
     os.utime(zip_path, (2000, 2000))
     (tmp_path / "pkg" / "gone.py").unlink()
     os.utime(tmp_path, (1000, 1000))  # only pkg/ records the deletion
-    assert local.local_package() == zip_path
+    assert local.local_package(deploy_config()) == zip_path
     assert project == ["build"]

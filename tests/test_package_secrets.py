@@ -20,6 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_lambda.build import NEVER_SHIP, SECRETS, BuildError, build_package, excluded
+from django_lambda.conf import deploy_config
+from django_lambda.progress import quiet
 
 EXCLUDE = ["docs", "*.log", "/private", "app/*.pem"]
 # path -> whether it belongs in the package, given EXCLUDE.
@@ -70,7 +72,7 @@ def build(files: list[str], *, log: list[str] | None = None, **setting: object) 
         }
         configured.update(setting)
         with override_settings(DJANGO_LAMBDA=configured):
-            result = build_package(log=None if log is None else log.append)
+            result = build_package(deploy_config(), say=quiet if log is None else log.append)
         with zipfile.ZipFile(result.zip_path) as archive:
             names = {info.filename for info in archive.infolist() if not info.is_dir()}
     return {name for name in names if not name.startswith("django_lambda/")}
@@ -252,7 +254,7 @@ def linked_project(directory: Path, link: str, target: Path) -> Path:
 def build_linked(project: Path, **setting: object) -> set[str]:
     configured = {"PROJECT_DIR": str(project), "REQUIREMENTS": None, "COMPILE": False, **setting}
     with override_settings(DJANGO_LAMBDA=configured):
-        result = build_package()
+        result = build_package(deploy_config())
     with zipfile.ZipFile(result.zip_path) as archive:
         return {n for n in archive.namelist() if not n.startswith("django_lambda/")}
 

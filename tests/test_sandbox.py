@@ -15,8 +15,8 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
-from django_lambda import aws, sandbox
-from django_lambda.conf import lambda_settings
+from django_lambda import aws, build, sandbox
+from django_lambda.conf import deploy_config
 from tests.serving import sandbox_processes
 
 
@@ -156,28 +156,30 @@ def test_objects_are_served_over_plain_http(shared_project: Path) -> None:
         assert error.value.code == 403
 
 
-def test_lambda_settings_for_the_sandbox(shared_project: Path) -> None:
+def test_the_sandbox_derives_its_configuration(shared_project: Path) -> None:
     info = sandbox.activate(shared_project, region="eu-west-1")
+    setting = {"FUNCTION_NAME": "site", "ENDPOINT_URL": "http://x", "ENVIRONMENT": {"DEBUG": "0"}}
 
-    with (
-        override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site", "ENDPOINT_URL": "http://x"}),
-        sandbox.lambda_settings_for(info),
-    ):
-        assert ("site", info.endpoint_url, "eu-west-1", info.role_arn, sandbox.CODE_BUCKET) == (
-            lambda_settings.FUNCTION_NAME,
-            lambda_settings.ENDPOINT_URL,
-            lambda_settings.REGION,
-            lambda_settings.ROLE_ARN,
-            lambda_settings.S3_BUCKET,
-        )
+    with override_settings(DJANGO_LAMBDA=setting):
+        config = deploy_config()
+    derived = sandbox.sandbox_config(info, config)
+    assert ("site", info.endpoint_url, "eu-west-1", info.role_arn, sandbox.CODE_BUCKET) == (
+        derived.function_name,
+        derived.endpoint_url,
+        derived.region,
+        derived.role_arn,
+        derived.s3_bucket,
+    )
+    # A function in the sandbox talks to the sandbox's AWS.
+    assert derived.environment == {"DEBUG": "0", "AWS_ENDPOINT_URL": info.endpoint_url}
+    # The configuration it derives from stays as it was.
+    assert (config.endpoint_url, config.environment) == ("http://x", {"DEBUG": "0"})
 
-    with (
-        override_settings(DJANGO_LAMBDA={"ROLE_ARN": "arn:aws:iam::1:role/mine", "S3_BUCKET": "b"}),
-        sandbox.lambda_settings_for(info),
-    ):
-        # A role of a real account cannot be assumed in the sandbox: its own role is used.
-        assert (info.role_arn, "b") == (lambda_settings.ROLE_ARN, lambda_settings.S3_BUCKET)
-    assert lambda_settings.ENDPOINT_URL is None
+    mine = {"ROLE_ARN": "arn:aws:iam::1:role/mine", "S3_BUCKET": "b"}
+    with override_settings(DJANGO_LAMBDA=mine):
+        derived = sandbox.sandbox_config(info, deploy_config())
+    # A role of a real account cannot be assumed in the sandbox: its own role is used.
+    assert (info.role_arn, "b") == (derived.role_arn, derived.s3_bucket)
 
 
 def test_a_record_of_a_dead_sandbox_is_replaced(tmp_path: Path) -> None:
@@ -252,8 +254,7 @@ def make_zip(text: str) -> bytes:
 
 
 def create_function(info: sandbox.SandboxInfo, name: str, code: bytes) -> dict[str, Any]:
-    with sandbox.lambda_settings_for(info):
-        lambda_client = aws.client("lambda")
+    lambda_client = info.client("lambda")
     lambda_client.create_function(
         FunctionName=name,
         Runtime="python3.12",
@@ -291,15 +292,15 @@ def test_a_copy_that_does_not_match_codesha256_is_refused(
     info = sandbox.activate(shared_project)
     code = make_zip("def handler(event, context): return 2\n")
     create_function(info, "tampered", code)
-    key = sandbox.package_key("tampered", sandbox.code_sha256(code))
+    key = aws.package_key("tampered", build.code_sha256(code))
     aws.client("s3").put_object(Bucket=sandbox.CODE_BUCKET, Key=key, Body=b"other bytes")
 
     with pytest.raises(sandbox.SandboxError) as error:
         sandbox.deployed_package(info, shared_project, "tampered", None)
 
     assert str(error.value) == (
-        f"s3://{sandbox.CODE_BUCKET}/{key} has CodeSha256 {sandbox.code_sha256(b'other bytes')}, "
-        f"but tampered runs {sandbox.code_sha256(code)}: "
+        f"s3://{sandbox.CODE_BUCKET}/{key} has CodeSha256 {build.code_sha256(b'other bytes')}, "
+        f"but tampered runs {build.code_sha256(code)}: "
         "deploy it again with `manage.py lambda_deploy --sandbox`."
     )
 

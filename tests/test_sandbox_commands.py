@@ -19,6 +19,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws, build, sandbox
+from django_lambda.conf import deploy_config
 from tests.deploy_helpers import FakeBuild
 
 SANDBOX_COMMANDS = ["lambda_deploy", "lambda_invoke", "lambda_serve"]
@@ -77,8 +78,8 @@ def test_deploy_to_the_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -
     package = (project / "package.zip").read_bytes()
     assert configuration["Role"] == f"arn:aws:iam::123456789012:role/{sandbox.ROLE_NAME}"
     assert configuration["Environment"]["Variables"]["AWS_ENDPOINT_URL"] == info.endpoint_url
-    assert configuration["CodeSha256"] == sandbox.code_sha256(package)
-    key = sandbox.package_key("site", configuration["CodeSha256"])
+    assert configuration["CodeSha256"] == build.code_sha256(package)
+    key = aws.package_key("site", configuration["CodeSha256"])
     kept = aws.client("s3").get_object(Bucket=sandbox.CODE_BUCKET, Key=key)["Body"].read()
     assert kept == package
     assert out.getvalue().endswith(
@@ -200,7 +201,7 @@ def test_the_deployed_configuration_decides_how_the_code_runs(tmp_path: Path) ->
     with override_settings(
         DJANGO_LAMBDA={"FUNCTION_NAME": "site", "ENVIRONMENT": {"FROM_SETTINGS": "2"}}
     ):
-        options = sandbox.local_function_options(deployed)
+        options = sandbox.local_function_options(deploy_config(), deployed)
 
     assert {key: options[key] for key in options if key != "runtime_distributions"} == {
         "function_name": "site",

@@ -17,6 +17,8 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import build, front_door, local, smoke
+from django_lambda.conf import local_runtime
+from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import deploy
 from tests.local_packages import BROKEN_HANDLER, write_package, zip_package
 
@@ -62,7 +64,9 @@ def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], N
     """Make build.build_package build a package whose handler is the given source."""
 
     def use(handler_source: str) -> None:
-        def build_package(*, output: Path | None = None, log: Any = None) -> build.BuildResult:
+        def build_package(
+            config: DeployConfig, *, output: Path | None = None, say: Any = None
+        ) -> build.BuildResult:
             source = tmp_path / "source"
             if not source.exists():
                 write_package(source, handler_source)
@@ -187,7 +191,7 @@ def test_a_package_for_another_machine_is_not_started_here(
     with override_settings(DJANGO_LAMBDA={**site, "ARCHITECTURE": other}):
         output = deploy("--skip-static")
 
-    here = local.local_runtime()
+    here = local_runtime()
     assert (
         f"      Skipped: the function runs {here} on {other} and this machine {here} on "
         f"{local.local_architecture()}, so the package's compiled modules and bytecode may "

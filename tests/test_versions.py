@@ -170,7 +170,7 @@ def test_a_failed_check_deletes_the_package(tmp_path: Path) -> None:
     result = BuildResult(zip_path, "sha", 1, 1, requirements=None)
 
     with pytest.raises(BuildError, match=r"older than Django 4\.2"):
-        versions.check_build(result, say=lambda message: None)
+        versions.check_build(result, project_dir=tmp_path, say=lambda message: None)
 
     assert not zip_path.exists()
 

@@ -14,13 +14,10 @@ import io
 import re
 import sys
 from collections.abc import Callable, Iterator
-from functools import cache
 from typing import Any, cast
 from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
 
-from django.core.signals import setting_changed
-
-from django_lambda.conf import SETTING_NAME, lambda_settings
+from django_lambda.conf import handler_settings
 
 Event = dict[str, Any]
 Environ = dict[str, Any]
@@ -31,87 +28,22 @@ class BadEvent(Exception):
     """An HTTP-shaped event that cannot be turned into a request; answered with a 400."""
 
 
-# --- settings the hot path needs, computed once per settings change ---------
+# Host header -> (SERVER_NAME, port or "", is an execute-api host); a site
+# answers on a handful of hosts.
+_SERVERS: dict[str, tuple[str, str, bool]] = {}
 
 
-class HandlerSettings:
-    """The handler's settings, pre-digested so a request does no parsing."""
-
-    __slots__ = (
-        "base_path",
-        "log_requests",
-        "servers",
-        "text_cache",
-        "text_exact",
-        "text_major",
-        "text_suffix",
-    )
-
-    def __init__(self) -> None:
-        # BASE_PATH is compared with PATH_INFO, which is latin-1 of UTF-8 (PEP 3333).
-        self.base_path: str = wsgi_str(lambda_settings.BASE_PATH or "")
-        self.log_requests: bool = bool(lambda_settings.LOG_REQUESTS)
-        exact, major, suffix = set(), set(), set()
-        for pattern in lambda_settings.TEXT_CONTENT_TYPES:
-            pattern = pattern.strip().lower()
-            if pattern.startswith("+"):
-                suffix.add(pattern)
-            elif pattern.endswith("/*"):
-                major.add(pattern[:-2])
-            else:
-                exact.add(pattern)
-        self.text_exact = frozenset(exact)
-        self.text_major = frozenset(major)
-        self.text_suffix = frozenset(suffix)
-        # An application answers with a handful of content types: remember them.
-        self.text_cache: dict[str, bool] = {}
-        # Host header -> (SERVER_NAME, port or "", is an execute-api host); a
-        # site answers on a handful of hosts.
-        self.servers: dict[str, tuple[str, str, bool]] = {}
-
-    def is_text(self, content_type: str) -> bool:
-        """Whether a Content-Type travels as text: "type/*", "+suffix" or exact match."""
-        known = self.text_cache.get(content_type)
-        if known is None:
-            known = self._match(content_type)
-            if len(self.text_cache) < 100:
-                self.text_cache[content_type] = known
-        return known
-
-    def server(self, host: str) -> tuple[str, str, bool]:
-        """The server name and port in a Host header, and whether it is API Gateway's own."""
-        name, port = host, ""
-        if ":" in host:
-            name, _, port = host.rpartition(":")
-            if "]" in port:  # an IPv6 address without a port
-                name, port = host, ""
-        server = (name, port, is_execute_api(name))
-        if len(self.servers) < 100:
-            self.servers[host] = server
-        return server
-
-    def _match(self, content_type: str) -> bool:
-        mime = content_type.partition(";")[0].strip().lower()
-        if mime in self.text_exact:
-            return True
-        major, _, subtype = mime.partition("/")
-        if major in self.text_major:
-            return True
-        plus = subtype.rfind("+")
-        return plus != -1 and subtype[plus:] in self.text_suffix
-
-
-@cache
-def handler_settings() -> HandlerSettings:
-    return HandlerSettings()
-
-
-def _clear_handler_settings(*, setting: str, **kwargs: Any) -> None:
-    if setting == SETTING_NAME:
-        handler_settings.cache_clear()
-
-
-setting_changed.connect(_clear_handler_settings)
+def parse_server(host: str) -> tuple[str, str, bool]:
+    """The server name and port in a Host header, and whether it is API Gateway's own."""
+    name, port = host, ""
+    if ":" in host:
+        name, _, port = host.rpartition(":")
+        if "]" in port:  # an IPv6 address without a port
+            name, port = host, ""
+    server = (name, port, is_execute_api(name))
+    if len(_SERVERS) < 100:
+        _SERVERS[host] = server
+    return server
 
 
 # --- request side -------------------------------------------------------------
@@ -492,10 +424,9 @@ def finish_environ(
         # Tool-made events (console test button, SAM) often have no Host header.
         host = domain if type(domain) is str and domain else "localhost"
         environ["HTTP_HOST"] = host
-    settings = handler_settings()
-    server = settings.servers.get(host)
+    server = _SERVERS.get(host)
     if server is None:
-        server = settings.server(host)
+        server = parse_server(host)
     environ["SERVER_NAME"] = server[0]
     environ["SERVER_PORT"] = (
         environ.get("HTTP_X_FORWARDED_PORT") or server[1] or ("443" if scheme == "https" else "80")
@@ -510,8 +441,8 @@ def finish_environ(
             stripped = strip_prefix(path_info, script_name)
             if stripped is not None:
                 path_info = stripped
-    elif settings.base_path:
-        script_name = settings.base_path
+    elif base_path := handler_settings().base_path:
+        script_name = base_path
         stripped = strip_prefix(path_info, script_name)
         if stripped is not None:
             path_info = stripped

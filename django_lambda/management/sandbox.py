@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from argparse import ArgumentParser
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import sandbox
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import SETTING_NAME, deploy_config
+from django_lambda.configuration import DeployConfig
+from django_lambda.sandbox import sandbox_config
 
 
 class SandboxCommandMixin(BaseCommand):
     """The sandbox options and steps; a command lists it before ``BaseCommand``.
 
-    The command implements ``run(**options)``, its work against AWS (or
-    locally), and ``run_in_sandbox(info, **options)``, the same work inside
-    the sandbox; ``check_sandbox_options`` refuses contradicting options
-    before anything starts.
+    ``handle`` reads the settings once, into a ``DeployConfig``. The command
+    implements ``run(config, **options)``, its work against AWS (or locally),
+    and ``run_in_sandbox(info, config, **options)``, the same work inside the
+    sandbox, where ``config`` is the sandbox's (``sandbox.sandbox_config``);
+    ``check_sandbox_options`` refuses contradicting options before anything
+    starts.
     """
 
     # With --sandbox, for lambda_invoke and lambda_serve: the deployed
@@ -32,16 +35,16 @@ class SandboxCommandMixin(BaseCommand):
     run_in_sandbox: Callable[..., None]
 
     def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
+        config = deploy_config()
         if sandbox_stop:
-            self.stop_sandbox()
+            self.stop_sandbox(config)
             return
         self.check_sandbox_options(sandbox=sandbox, **options)
         if not sandbox:
-            self.run(**options)
+            self.run(config, **options)
             return
-        info = self.start_sandbox()
-        with self.sandbox_settings(info):
-            self.run_in_sandbox(info, **options)
+        info = self.start_sandbox(config)
+        self.run_in_sandbox(info, sandbox_config(info, config), **options)
 
     def check_sandbox_options(self, *, sandbox: bool, **options: Any) -> None:
         """Raise CommandError for options that contradict --sandbox, or need it."""
@@ -60,16 +63,16 @@ class SandboxCommandMixin(BaseCommand):
             help="End the sandbox (everything deployed to it is gone) and exit.",
         )
 
-    def stop_sandbox(self) -> None:
-        project_dir = lambda_settings.project_dir
+    def stop_sandbox(self, config: DeployConfig) -> None:
+        project_dir = config.project_dir
         if sandbox.stop(project_dir):
             self.stdout.write(self.style.SUCCESS("Sandbox stopped."))
         else:
             self.stdout.write(f"No sandbox is running for {project_dir}.")
 
-    def start_sandbox(self) -> sandbox.SandboxInfo:
+    def start_sandbox(self, config: DeployConfig) -> sandbox.SandboxInfo:
         try:
-            info = sandbox.activate_project()
+            info = sandbox.activate_project(config)
         except sandbox.SandboxError as error:
             raise CommandError(str(error)) from None
         how = "reusing" if info.reused else "started"
@@ -81,16 +84,12 @@ class SandboxCommandMixin(BaseCommand):
         return info
 
     def deployed_package(
-        self, info: sandbox.SandboxInfo, qualifier: str | None
+        self, info: sandbox.SandboxInfo, config: DeployConfig, qualifier: str | None
     ) -> sandbox.DeployedPackage:
-        function_name = lambda_settings.FUNCTION_NAME
-        if not function_name:
-            raise CommandError(
-                "DJANGO_LAMBDA['FUNCTION_NAME'] is not set: set it to the function's name."
-            )
+        function_name = function_name_of(config)
         try:
             deployed = sandbox.deployed_package(
-                info, lambda_settings.project_dir, function_name, qualifier or lambda_settings.ALIAS
+                info, config.project_dir, function_name, qualifier or config.alias
             )
         except sandbox.SandboxError as error:
             raise CommandError(str(error)) from None
@@ -102,7 +101,9 @@ class SandboxCommandMixin(BaseCommand):
         )
         return deployed
 
-    def use_deployed_package(self, info: sandbox.SandboxInfo, qualifier: str | None) -> Path:
+    def use_deployed_package(
+        self, info: sandbox.SandboxInfo, config: DeployConfig, qualifier: str | None
+    ) -> Path:
         """The zip deployed to the sandbox, its configuration kept in ``sandbox_options``.
 
         moto keeps functions but cannot run them (that needs Docker): the
@@ -110,18 +111,26 @@ class SandboxCommandMixin(BaseCommand):
         """
         from django_lambda import local
 
-        deployed = self.deployed_package(info, qualifier)
+        deployed = self.deployed_package(info, config, qualifier)
         try:
-            self.sandbox_options = sandbox.local_function_options(deployed)
+            self.sandbox_options = sandbox.local_function_options(config, deployed)
         except local.LocalRunError as error:
             raise CommandError(str(error)) from None
         return deployed.zip_path
 
-    def sandbox_settings(self, info: sandbox.SandboxInfo) -> AbstractContextManager[None]:
-        return sandbox.lambda_settings_for(info)
-
-    def keep_deployed_package(self, info: sandbox.SandboxInfo, zip_path: Path) -> None:
-        key = sandbox.store_package(info, lambda_settings.FUNCTION_NAME, zip_path)
+    def keep_deployed_package(
+        self, info: sandbox.SandboxInfo, config: DeployConfig, zip_path: Path
+    ) -> None:
+        key = sandbox.store_package(info, function_name_of(config), zip_path)
         self.stdout.write(
             f"The sandbox keeps the deployed package at s3://{info.code_bucket}/{key}."
         )
+
+
+def function_name_of(config: DeployConfig) -> str:
+    """``config.function_name``, which the command needs; a CommandError when it is unset."""
+    if not config.function_name:
+        raise CommandError(
+            f"{SETTING_NAME}['FUNCTION_NAME'] is not set: set it to the function's name."
+        )
+    return config.function_name

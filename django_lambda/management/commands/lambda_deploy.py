@@ -12,7 +12,8 @@ from django.core.checks import CheckMessage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lambda import aws, build, checks, function_env, local, smoke, versions
-from django_lambda.conf import lambda_settings
+from django_lambda.conf import SETTING_NAME
+from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin
 from django_lambda.sandbox import SandboxInfo, ensure_public_bucket
 
@@ -85,26 +86,27 @@ class Command(SandboxCommandMixin, BaseCommand):
         )
         self.add_sandbox_arguments(parser)
 
-    def start_sandbox(self) -> SandboxInfo:
-        info = super().start_sandbox()
-        role = lambda_settings.ROLE_ARN
+    def start_sandbox(self, config: DeployConfig) -> SandboxInfo:
+        info = super().start_sandbox(config)
+        role = config.role_arn
         if role and role != info.role_arn:
             self.stderr.write(
                 f"Sandbox: the function runs as the sandbox's own role {info.role_arn}, not "
-                f"as DJANGO_LAMBDA['ROLE_ARN'] ({role}), a role of an AWS account the sandbox "
+                f"as {SETTING_NAME}['ROLE_ARN'] ({role}), a role of an AWS account the sandbox "
                 "does not have.",
                 style_func=self.style.NOTICE,
             )
         return info
 
-    def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
+    def run_in_sandbox(self, info: SandboxInfo, config: DeployConfig, **options: Any) -> None:
         self.sandbox_info = info
-        self.run(**options)
+        self.run(config, **options)
         if self.built is not None and options["build_only"] is None:
-            self.keep_deployed_package(info, self.built.zip_path)
+            self.keep_deployed_package(info, config, self.built.zip_path)
 
     def run(
         self,
+        config: DeployConfig,
         *,
         dry_run: bool,
         skip_static: bool,
@@ -114,10 +116,11 @@ class Command(SandboxCommandMixin, BaseCommand):
         verbosity: int,
         **options: Any,
     ) -> None:
+        self.config = config
         self.verbosity = verbosity
         self.dry_run = dry_run
         self.build_only = build_only is not None
-        self.deployer = aws.Deployer(log=self.detail)
+        self.deployer = aws.Deployer(config, say=self.detail)
         if rollback is not None and build_only is not None:
             raise CommandError("--rollback and --build-only cannot be combined.")
         if rollback is not None:
@@ -177,7 +180,7 @@ class Command(SandboxCommandMixin, BaseCommand):
 
     def run_checks(self) -> None:
         with self.step(1, "check"):
-            # What the deploy itself reads from DJANGO_LAMBDA, checked here.
+            # What the deploy itself reads from the settings, checked here.
             messages = checks.check_deploy_configuration()
             errors = [message for message in messages if message.is_serious()]
             if errors:
@@ -187,7 +190,7 @@ class Command(SandboxCommandMixin, BaseCommand):
             for message in messages:
                 self.stderr.write(_format(message), style_func=self.style.WARNING)
             # Everything else judges the settings the function runs with.
-            self.environment = function_env.FunctionEnvironment.from_settings()
+            self.environment = function_env.FunctionEnvironment.from_config(self.config)
             self.detail(f"With {self.environment.describe()}.")
             passed, output = function_env.run_checks(self.environment, verbosity=self.verbosity)
             if not passed:
@@ -206,7 +209,7 @@ class Command(SandboxCommandMixin, BaseCommand):
                 self.detail("Pretending to run collectstatic with the function's environment.")
                 return
             self.detail("With the function's environment, as the checks.")
-            staging = lambda_settings.build_dir.resolve() / "static"
+            staging = function_env.static_staging(self.config)
             collected = function_env.collect_static(
                 self.environment,
                 staging=staging,
@@ -231,15 +234,15 @@ class Command(SandboxCommandMixin, BaseCommand):
         self.run_collectstatic(skip_static=skip_static, uploads=not self.build_only)
         with self.step(3, "build"):
             if self.dry_run:
-                self.detail(f"Pretending to build the package in {lambda_settings.build_dir}.")
+                self.detail(f"Pretending to build the package in {self.config.build_dir}.")
                 result = None
             else:
                 # Looked up on the module at call time, so tests can replace it.
                 result = build.build_package(
-                    output=Path(output) if output else None, log=self.detail
+                    self.config, output=Path(output) if output else None, say=self.detail
                 )
                 self.detail(f"CodeSha256 {result.sha256}")
-                versions.check_build(result, say=self.detail)
+                versions.check_build(result, project_dir=self.config.project_dir, say=self.detail)
                 self.built = result
         self.run_smoke_test(result, enabled=smoke_test)
         return result
@@ -252,7 +255,7 @@ class Command(SandboxCommandMixin, BaseCommand):
             if result is None:
                 self.detail("Pretending to start the package here and send it a warm-up event.")
                 return
-            options = local.function_options()
+            config = self.config
             collected = self.collected
             compared = None
             # A remote storage (not StaticStorage) reads its manifest from the bucket,
@@ -261,11 +264,7 @@ class Command(SandboxCommandMixin, BaseCommand):
                 compared = collected.configuration
             try:
                 outcome = smoke.smoke_test(
-                    result.zip_path,
-                    options=options,
-                    paths=lambda_settings.SMOKE_TEST_PATHS,
-                    collected=compared,
-                    say=self.detail,
+                    result.zip_path, config, collected=compared, say=self.detail
                 )
             except smoke.SmokeTestError as error:
                 if self.build_only:
@@ -274,8 +273,8 @@ class Command(SandboxCommandMixin, BaseCommand):
             if outcome.skipped:
                 self.log(
                     self.style.WARNING(
-                        f"      Skipped: {outcome.skipped}. Run the deploy on {options['runtime']} "
-                        f"and {options['architecture']} to test the package before it ships, "
+                        f"      Skipped: {outcome.skipped}. Run the deploy on {config.runtime} "
+                        f"and {config.architecture} to test the package before it ships, "
                         "or pass --no-smoke-test."
                     )
                 )
@@ -337,8 +336,8 @@ class Command(SandboxCommandMixin, BaseCommand):
             url = None if deployed is None else deployer.expose(create=False)
             if url:
                 self.detail(f"URL: {url}")
-            elif lambda_settings.HTTP:
-                self.detail(f"Pretending to create the {lambda_settings.HTTP} on the alias.")
+            elif self.config.http:
+                self.detail(f"Pretending to create the {self.config.http} on the alias.")
 
     def report(self, deployment: aws.Deployment) -> None:
         alias = self.deployer.alias

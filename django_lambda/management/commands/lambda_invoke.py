@@ -13,7 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
-from django_lambda.management.sandbox import SandboxCommandMixin
+from django_lambda.configuration import DeployConfig
+from django_lambda.management.sandbox import SandboxCommandMixin, function_name_of
 from django_lambda.sandbox import SandboxInfo
 
 
@@ -85,12 +86,13 @@ class Command(SandboxCommandMixin, BaseCommand):
                 "--sandbox runs the code deployed to the sandbox: drop --local/--package."
             )
 
-    def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
-        package = self.use_deployed_package(info, options["alias"] or options["qualifier"])
-        self.run(**{**options, "run_local": True, "package": package})
+    def run_in_sandbox(self, info: SandboxInfo, config: DeployConfig, **options: Any) -> None:
+        package = self.use_deployed_package(info, config, options["alias"] or options["qualifier"])
+        self.run(config, **{**options, "run_local": True, "package": package})
 
     def run(
         self,
+        config: DeployConfig,
         *,
         method: str | None,
         path: str | None,
@@ -108,6 +110,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         package: Path | None,
         **options: Any,
     ) -> None:
+        self.config = config
         if package and not run_local:
             raise CommandError("--package runs a package locally: add --local.")
         if manage is not None or event is not None:
@@ -214,7 +217,7 @@ class Command(SandboxCommandMixin, BaseCommand):
 
         function_name, qualifier = self.target(qualifier)
         try:
-            configuration = aws.Deployer().configuration(qualifier)
+            configuration = aws.Deployer(self.config).configuration(qualifier)
         except aws.DeployError as error:
             raise CommandError(str(error)) from None
         if configuration is None:
@@ -238,14 +241,7 @@ class Command(SandboxCommandMixin, BaseCommand):
 
     def target(self, qualifier: str | None) -> tuple[str, str]:
         """The function's name and the alias or version to call."""
-        from django_lambda.conf import lambda_settings
-
-        function_name = lambda_settings.FUNCTION_NAME
-        if not function_name:
-            raise CommandError(
-                "DJANGO_LAMBDA['FUNCTION_NAME'] is not set: set it to the function's name."
-            )
-        return function_name, qualifier or lambda_settings.ALIAS
+        return function_name_of(self.config), qualifier or self.config.alias
 
     def host(self, run_local: bool, alias: str | None) -> str:
         """The host a request to the deployed function carries (see ``front_door``): its
@@ -253,19 +249,11 @@ class Command(SandboxCommandMixin, BaseCommand):
         reached through the default alias's), else a made-up one of the same form."""
         from django_lambda import aws, front_door
 
-        if run_local:
-            try:
-                options = self.sandbox_options or local.function_options()
-            except local.LocalRunError as error:
-                raise CommandError(str(error)) from None
-            function_name, region = options["function_name"], options["region"]
-        else:
-            function_name = self.target(alias)[0]
-            region = aws.client("lambda").meta.region_name
+        if not run_local:
+            self.target(alias)  # the function must be named
         try:
             return front_door.public_host(
-                function_name=function_name,
-                region=region,
+                self.config,
                 qualifier=alias,
                 lookup=not run_local or self.sandbox_options is not None,
             )
@@ -281,24 +269,23 @@ class Command(SandboxCommandMixin, BaseCommand):
 
         function_name, qualifier = self.target(qualifier)
         try:
-            response = aws.client("lambda").invoke(
+            response = aws.client(
+                "lambda", region=self.config.region, endpoint_url=self.config.endpoint_url
+            ).invoke(
                 FunctionName=function_name,
                 Qualifier=qualifier,
                 Payload=json.dumps(payload).encode(),
                 LogType="Tail" if log else "None",
             )
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code == "ResourceNotFoundException":
+        except (ClientError, BotoCoreError) as error:
+            explained = aws.explain(
+                error,
+                operation="Invoke",
+                resource=f"{function_name}:{qualifier}",
+                region=self.config.region,
+            )
+            if explained.code == "ResourceNotFoundException":
                 raise self.not_deployed(function_name, qualifier) from None
-            explained = aws.explain(
-                error, operation="Invoke", resource=f"{function_name}:{qualifier}"
-            )
-            raise CommandError(str(explained)) from None
-        except BotoCoreError as error:
-            explained = aws.explain(
-                error, operation="Invoke", resource=f"{function_name}:{qualifier}"
-            )
             raise CommandError(str(explained)) from None
         body = response["Payload"].read()
         log_text = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace")
@@ -313,16 +300,16 @@ class Command(SandboxCommandMixin, BaseCommand):
     ) -> tuple[Any, dict[str, Any] | None, str]:
         from django_lambda import build, gate
 
-        write = self.stderr_note
+        say = self.stderr_note
         try:
-            zip_path = package.absolute() if package else local.local_package(write=write)
+            zip_path = package.absolute() if package else local.local_package(self.config, say=say)
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         if self.sandbox_options is not None:
             options = self.sandbox_options  # the deployed environment, with its key
         else:
             try:
-                options = local.function_options()
+                options = local.function_options(self.config)
             except local.LocalRunError as error:
                 raise CommandError(str(error)) from None
             # A key in the process environment only, as Lambda keeps it: not in the package.
@@ -335,7 +322,7 @@ class Command(SandboxCommandMixin, BaseCommand):
             with local.LocalFunction(zip_path, **options) as function:
                 outcome = function.invoke(payload)
             if function.isolation is not None and function.isolation.read_only != "mount":
-                write(function.isolation.describe())
+                say(function.isolation.describe())
         except local.InitError as error:
             if error.log:
                 self.stderr.write(error.log.rstrip("\n"), style_func=lambda text: text)
@@ -347,7 +334,7 @@ class Command(SandboxCommandMixin, BaseCommand):
             report += f"  Init Duration: {outcome.init_duration * 1000:.2f} ms (cold start)"
         if log and outcome.log:
             self.stderr.write(outcome.log.rstrip("\n"), style_func=lambda text: text)
-        write(f"REPORT RequestId: {outcome.request_id}  {report}")
+        say(f"REPORT RequestId: {outcome.request_id}  {report}")
         return outcome.payload, outcome.function_error, ""
 
     def stderr_note(self, text: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import http_events, local
+from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin
 from django_lambda.sandbox import SandboxInfo
 
@@ -64,12 +65,13 @@ class Command(SandboxCommandMixin, BaseCommand):
         if sandbox and options["package"]:
             raise CommandError("--sandbox serves the code deployed to the sandbox: drop --package.")
 
-    def run_in_sandbox(self, info: SandboxInfo, **options: Any) -> None:
-        package = self.use_deployed_package(info, options["alias"])
-        self.run(**{**options, "package": package})
+    def run_in_sandbox(self, info: SandboxInfo, config: DeployConfig, **options: Any) -> None:
+        package = self.use_deployed_package(info, config, options["alias"])
+        self.run(config, **{**options, "package": package})
 
     def run(
         self,
+        config: DeployConfig,
         *,
         addrport: str | None,
         use_ipv6: bool,
@@ -87,19 +89,16 @@ class Command(SandboxCommandMixin, BaseCommand):
         if concurrency < 1:
             raise CommandError(f"--concurrency must be 1 or more, not {concurrency}.")
         try:
-            zip_path = package.absolute() if package else local.local_package(write=self.note)
+            zip_path = package.absolute() if package else local.local_package(config, say=self.note)
         except build.BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         try:
-            function_options = self.sandbox_options or local.function_options()
+            function_options = self.sandbox_options or local.function_options(config)
         except local.LocalRunError as error:
             raise CommandError(str(error)) from None
         try:
             public_host = front_door.public_host(
-                function_name=function_options["function_name"],
-                region=function_options["region"],
-                qualifier=alias,
-                lookup=self.sandbox_options is not None,
+                config, qualifier=alias, lookup=self.sandbox_options is not None
             )
         except aws.DeployError as error:
             raise CommandError(str(error)) from None
@@ -116,7 +115,7 @@ class Command(SandboxCommandMixin, BaseCommand):
                 concurrency=concurrency,
                 event_format=format,
                 public_host=public_host,
-                write=self.log,
+                say=self.log,
                 **function_options,
             )
         except local.InitError as error:
