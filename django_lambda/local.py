@@ -47,9 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import front_door, http_events
+from django_lambda import front_door
 from django_lambda.conf import DEFAULT_REGION, HANDLER, SETTING_NAME, local_runtime
 from django_lambda.configuration import DeployConfig
+from django_lambda.events import client
 from django_lambda.progress import Say, quiet
 
 logger = logging.getLogger(__name__)
@@ -966,7 +967,7 @@ class LocalServer(http.server.ThreadingHTTPServer):
         public_host: str | None = None,
         say: Say = quiet,
     ) -> None:
-        http_events.check_format(event_format)
+        client.check_format(event_format)
         self.pool = pool
         self.event_format = event_format
         # Each request reaches the function as if through its URL on this host.
@@ -1014,14 +1015,14 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
         local_origin = "http://" + str(self.headers.get("Host") or server.url.partition("//")[2])
         if server.public is not None:
             headers = server.public.to_function(headers, local_origin)
-        event = http_events.make_event(
-            format=server.event_format,
-            method=self.command,
-            path=self.path,
+        request = client.Request.from_target(
+            self.command,
+            self.path,
             headers=headers,
             body=self._read_body(),
             source_ip=self.client_address[0],
         )
+        event = client.make_event(request, format=server.event_format)
         try:
             result = server.pool.invoke(event)
         except InitError as error:
@@ -1039,8 +1040,8 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
             response = _gateway_error()
         else:
             try:
-                response = http_events.read_result(result.payload, format=server.event_format)
-            except http_events.MalformedResult as error:
+                response = client.read_result(result.payload, format=server.event_format)
+            except client.MalformedResult as error:
                 server.say(f"Malformed result from the function: {error}")
                 response = _gateway_error()
             else:
@@ -1053,7 +1054,7 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
         )
         self._send(response)
 
-    def _send(self, response: http_events.HTTPResult) -> None:
+    def _send(self, response: client.HTTPResult) -> None:
         self.send_response(response.status, response.reason)
         for name, value in response.headers:
             if name.lower() not in _HOP_BY_HOP:
@@ -1066,10 +1067,10 @@ class _LocalRequestHandler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
 
-def _gateway_error() -> http_events.HTTPResult:
+def _gateway_error() -> client.HTTPResult:
     # What API Gateway and Function URLs answer when the function fails.
     body = b'{"message":"Internal Server Error"}'
-    return http_events.HTTPResult(502, "Bad Gateway", [("Content-Type", "application/json")], body)
+    return client.HTTPResult(502, "Bad Gateway", [("Content-Type", "application/json")], body)
 
 
 def format_function_error(error: Mapping[str, Any]) -> str:

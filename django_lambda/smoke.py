@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import front_door, http_events, local
+from django_lambda import front_door, local
 from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
 from django_lambda.configuration import DeployConfig
+from django_lambda.events import client
 from django_lambda.function_env import static_configuration
 from django_lambda.progress import Say
 
@@ -129,13 +130,13 @@ def smoke_test(
         host = front_door.public_host(config, lookup=False)
         headers = front_door.PublicOrigin(host).to_function([], local_origin="")
         for path in config.smoke_test_paths:
-            event = http_events.make_event(method="GET", path=path, headers=headers)
+            event = client.make_event(client.Request.from_target("GET", path, headers=headers))
             outcome = function.invoke(event)
             if outcome.function_error is not None:
                 raise SmokeTestError(_function_error(outcome, f"on GET {path}"))
             try:
-                response = http_events.read_result(outcome.payload)
-            except http_events.MalformedResult as error:
+                response = client.read_result(outcome.payload)
+            except client.MalformedResult as error:
                 raise SmokeTestError(
                     f"GET {path}: the function's answer is invalid: {error}"
                 ) from None

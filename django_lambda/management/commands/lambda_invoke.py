@@ -12,8 +12,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_lambda import http_events, local
+from django_lambda import local
 from django_lambda.configuration import DeployConfig
+from django_lambda.events import client
 from django_lambda.management.sandbox import SandboxCommandMixin, function_name_of
 from django_lambda.sandbox import SandboxInfo
 
@@ -48,7 +49,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         body.add_argument("--data-file", type=Path, help="Read the request body from this file.")
         parser.add_argument(
             "--format",
-            choices=http_events.FORMATS,
+            choices=client.FORMATS,
             default="v2",
             help="Event shape: v2 (HTTP API / Function URL, default), v1 (REST API) or alb.",
         )
@@ -177,7 +178,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         if not path.startswith("/"):
             raise CommandError(f"The path {path!r} must start with '/'.")
         try:
-            parsed = [http_events.parse_header(line) for line in headers]
+            parsed = [client.parse_header(line) for line in headers]
         except ValueError as error:
             raise CommandError(str(error)) from None
         if data_file is not None:
@@ -192,9 +193,8 @@ class Command(SandboxCommandMixin, BaseCommand):
             parsed.append(("Content-Type", "application/x-www-form-urlencoded"))
         if not any(name.lower() == "host" for name, _ in parsed):
             parsed.insert(0, ("Host", default_host()))
-        return http_events.make_event(
-            format=format, method=method.upper(), path=path, headers=parsed, body=body
-        )
+        request = client.Request.from_target(method.upper(), path, headers=parsed, body=body)
+        return client.make_event(request, format=format)
 
     def command_key(self, run_local: bool, qualifier: str | None) -> str:
         """The key to prove a command with: the function's own, or with --local, this run's."""
@@ -361,8 +361,8 @@ class Command(SandboxCommandMixin, BaseCommand):
 
     def print_http(self, result: Any, format: str, output: Path | None) -> None:
         try:
-            response = http_events.read_result(result, format=format)
-        except http_events.MalformedResult as error:
+            response = client.read_result(result, format=format)
+        except client.MalformedResult as error:
             raise CommandError(f"The function's result is not an HTTP response: {error}") from None
         self.stdout.write(f"HTTP/1.1 {response.status} {response.reason}".rstrip())
         for name, value in response.headers:

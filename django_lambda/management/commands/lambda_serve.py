@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_lambda import http_events, local
+from django_lambda import local
 from django_lambda.configuration import DeployConfig
+from django_lambda.events import client
 from django_lambda.management.sandbox import SandboxCommandMixin
 from django_lambda.sandbox import SandboxInfo
 
@@ -44,7 +45,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         )
         parser.add_argument(
             "--format",
-            choices=http_events.FORMATS,
+            choices=client.FORMATS,
             default="v2",
             help="Event shape: v2 (HTTP API / Function URL, default), v1 (REST API) or alb.",
         )
