@@ -247,7 +247,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         """The host a request to the deployed function carries (see ``front_door``): its
         Function URL's or HTTP API's on ``alias`` (a version picked with --qualifier is
         reached through the default alias's), else a made-up one of the same form."""
-        from django_lambda import aws, front_door
+        from django_lambda import aws
+        from django_lambda.local import front_door
 
         if not run_local:
             self.target(alias)  # the function must be named

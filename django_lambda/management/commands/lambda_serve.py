@@ -84,7 +84,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         alias: str | None,
         **options: Any,
     ) -> None:
-        from django_lambda import aws, build, front_door
+        from django_lambda import aws, build
+        from django_lambda.local import front_door
 
         addr, port = self.address(addrport, use_ipv6, addr, port)
         if concurrency < 1:
