@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import front_door, http_events, local
+from django_lambda import local
 from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
 from django_lambda.configuration import DeployConfig
+from django_lambda.events import client
 from django_lambda.function_env import static_configuration
+from django_lambda.local import front_door
 from django_lambda.progress import Say
 
 WARMUP_EVENT = {"warmup": True}
@@ -129,13 +131,13 @@ def smoke_test(
         host = front_door.public_host(config, lookup=False)
         headers = front_door.PublicOrigin(host).to_function([], local_origin="")
         for path in config.smoke_test_paths:
-            event = http_events.make_event(method="GET", path=path, headers=headers)
+            event = client.make_event(client.Request.from_target("GET", path, headers=headers))
             outcome = function.invoke(event)
             if outcome.function_error is not None:
                 raise SmokeTestError(_function_error(outcome, f"on GET {path}"))
             try:
-                response = http_events.read_result(outcome.payload)
-            except http_events.MalformedResult as error:
+                response = client.read_result(outcome.payload)
+            except client.MalformedResult as error:
                 raise SmokeTestError(
                     f"GET {path}: the function's answer is invalid: {error}"
                 ) from None
@@ -174,19 +176,7 @@ def packaged_static_configuration(
 ) -> dict[str, Any]:
     """``static_configuration(sample)`` evaluated inside the package, with the function's
     environment, in a process of its own beside the function's."""
-    environment = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        **local.lambda_variables(
-            task_root=function.task_root,
-            runtime_dir=function.runtime_dir,
-            handler=function.handler,
-            runtime=function.runtime,
-            function_name=function.function_name,
-            memory_size=function.memory_size,
-            region=function.region,
-        ),
-        **function.environment,
-    }
+    environment = function.variables()
     paths = os.pathsep.join([str(function.task_root), str(function.runtime_dir)])
     code = _PROBE.format(pathsep=os.pathsep, source=inspect.getsource(static_configuration))
     with tempfile.TemporaryDirectory(prefix="django-lambda-") as scratch:

@@ -6,14 +6,30 @@ a list of pairs, ``body`` as bytes or str) and builds the event the way that
 source represents it: decoded or not, lists or comma-joined, base64 or not.
 ``make_event(source, ...)`` picks the factory by name, for tests, benchmarks
 and fuzzers that run one request through every source.
+
+The shapes that ``lambda_invoke`` and ``lambda_serve`` also send (payload 2.0
+and 1.0, ALB) come from ``django_lambda.events.client``; these factories add
+the variations and the example values of the AWS documentation.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
+
+from django_lambda.events.client import (
+    Arrival,
+    Request,
+    alb_event,
+    decoded_query,
+    encoded_body,
+    joined,
+    last_values,
+    multi,
+    v1_event,
+    v2_event,
+)
 
 REST_DOMAIN = "abc123defg.execute-api.us-east-1.amazonaws.com"
 HTTP_API_DOMAIN = "r3pmxmplak.execute-api.us-east-1.amazonaws.com"
@@ -24,6 +40,21 @@ ALB_TARGET_GROUP = (
 )
 SOURCE_IP = "203.0.113.7"
 ALB_IP = "10.0.1.23"
+# A REST API's requestContext.identity for a caller that did not sign the request.
+NO_CALLER = dict.fromkeys(
+    (
+        "accessKey",
+        "accountId",
+        "caller",
+        "cognitoAuthenticationProvider",
+        "cognitoAuthenticationType",
+        "cognitoIdentityId",
+        "cognitoIdentityPoolId",
+        "principalOrgId",
+        "user",
+        "userArn",
+    )
+)
 
 Headers = dict[str, Any] | Iterable[tuple[str, str]] | None
 Body = bytes | str | None
@@ -58,37 +89,14 @@ def _forwarded(pairs: list[tuple[str, str]], client_ip: str) -> list[tuple[str, 
     return [*pairs, ("x-forwarded-for", ", ".join([*forwarded, client_ip]))]
 
 
-def _multi(pairs: Iterable[tuple[str, str]], *, lower: bool = False) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for name, value in pairs:
-        grouped.setdefault(name.lower() if lower else name, []).append(value)
-    return grouped
-
-
 def _body(body: Body, base64_encoded: bool) -> tuple[str | None, bool]:
-    if body is None:
-        return None, False
     data = body.encode("utf-8") if isinstance(body, str) else body
-    if base64_encoded:
-        return base64.b64encode(data).decode("ascii"), True
-    return data.decode("utf-8"), False
+    return encoded_body(data, base64_encoded=base64_encoded)
 
 
-def _decoded_query(query: str) -> list[tuple[str, str]]:
-    return parse_qsl(query, keep_blank_values=True)
-
-
-def _encoded_query(query: str) -> list[tuple[str, str]]:
-    # As ALB passes them: split, but still URL-encoded.
-    pairs = []
-    for part in query.split("&") if query else []:
-        key, _, value = part.partition("=")
-        pairs.append((key, value))
-    return pairs
-
-
-def _last_values(grouped: dict[str, list[str]]) -> dict[str, str] | None:
-    return {key: values[-1] for key, values in grouped.items()} or None
+def _arrival(domain: str, stage: str, request_id: str, epoch_ms: int) -> Arrival:
+    # API Gateway's id for an API is the first label of its execute-api domain.
+    return Arrival(domain, domain.partition(".")[0], stage, request_id, epoch_ms)
 
 
 def make_v1_event(
@@ -114,52 +122,19 @@ def make_v1_event(
     pairs = _pairs(headers)
     if host_header and not any(name.lower() == "host" for name, _ in pairs):
         pairs.insert(0, ("Host", domain))
-    multi_headers = _multi(pairs)
-    multi_query = _multi(_decoded_query(query))
-    event_body, is_base64 = _body(body, base64_encoded)
-    event: dict[str, Any] = {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": _last_values(multi_headers),
-        "multiValueHeaders": multi_headers or None,
-        "queryStringParameters": _last_values(multi_query),
-        "multiValueQueryStringParameters": multi_query or None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": domain.partition(".")[0],
-            "domainName": domain,
-            "domainPrefix": domain.partition(".")[0],
-            "extendedRequestId": "BBBBBBBBvHcEXAMPLE=",
-            "httpMethod": method,
-            "identity": {
-                "accessKey": None,
-                "accountId": None,
-                "caller": None,
-                "cognitoAuthenticationProvider": None,
-                "cognitoAuthenticationType": None,
-                "cognitoIdentityId": None,
-                "cognitoIdentityPoolId": None,
-                "principalOrgId": None,
-                "sourceIp": source_ip,
-                "user": None,
-                "userAgent": "Mozilla/5.0",
-                "userArn": None,
-            },
-            "path": f"/{stage}{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "requestTime": "09/Apr/2015:12:34:56 +0000",
-            "requestTimeEpoch": 1428582896000,
-            "resourceId": "123456",
-            "resourcePath": "/{proxy+}",
-            "stage": stage,
-        },
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "body": event_body,
-        "isBase64Encoded": is_base64,
-    }
+    event = v1_event(
+        Request(method, path, query, pairs, source_ip=source_ip),
+        _arrival(domain, stage, "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", 1428582896000),
+        body=_body(body, base64_encoded),
+    )
+    context = event["requestContext"]
+    # What a REST API adds: the stage in front of the path, and who called (nobody signed).
+    context.update(
+        extendedRequestId="BBBBBBBBvHcEXAMPLE=",
+        identity={**NO_CALLER, **context["identity"]},
+        path=f"/{stage}{path}",
+        resourceId="123456",
+    )
     if not multi_value:
         del event["multiValueHeaders"], event["multiValueQueryStringParameters"]
     return event
@@ -189,46 +164,16 @@ def make_v2_event(
     pairs = _pairs(headers)
     if host_header and not any(name.lower() == "host" for name, _ in pairs):
         pairs.insert(0, ("host", domain))
-    joined = {name: ",".join(values) for name, values in _multi(pairs, lower=True).items()}
     raw_path = unquote(path) if path_decoded else path
     if stage != "$default":
         raw_path = f"/{stage}{raw_path}"
-    decoded_query = {key: ",".join(values) for key, values in _multi(_decoded_query(query)).items()}
-    event_body, is_base64 = _body(body, base64_encoded)
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": raw_path,
-        "rawQueryString": query,
-        "headers": joined,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": domain.partition(".")[0],
-            "domainName": domain,
-            "domainPrefix": domain.partition(".")[0],
-            "http": {
-                "method": method,
-                "path": raw_path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": source_ip,
-                "userAgent": "agent",
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "$default",
-            "stage": stage,
-            "time": "10/Mar/2020:05:16:23 +0000",
-            "timeEpoch": 1583817383220,
-        },
-        "isBase64Encoded": is_base64,
-    }
-    cookies = list(cookies)
-    if cookies:
-        event["cookies"] = cookies
-    if decoded_query:
-        event["queryStringParameters"] = decoded_query
-    if event_body is not None:
-        event["body"] = event_body
-    return event
+    return v2_event(
+        Request(method, path, query, pairs, source_ip=source_ip),
+        _arrival(domain, stage, "JKJaXmPLvHcESHA=", 1583817383220),
+        raw_path=raw_path,
+        cookies=list(cookies),
+        body=_body(body, base64_encoded),
+    )
 
 
 def make_function_url_event(
@@ -262,23 +207,18 @@ def make_alb_event(
         pairs.append(("x-forwarded-proto", "https"))
     if not any(name == "x-forwarded-port" for name, _ in pairs):
         pairs.append(("x-forwarded-port", "443"))
-    grouped_headers = _multi(pairs)
-    grouped_query = _multi(_encoded_query(query))
-    event_body, is_base64 = _body(body, base64_encoded)
-    event: dict[str, Any] = {
-        "requestContext": {"elb": {"targetGroupArn": ALB_TARGET_GROUP}},
-        "httpMethod": method,
-        "path": path,
-        "body": event_body if event_body is not None else "",
-        "isBase64Encoded": is_base64,
-    }
-    if multi_value:
-        event["multiValueQueryStringParameters"] = grouped_query
-        event["multiValueHeaders"] = grouped_headers
-    else:
+    event = alb_event(
+        Request(method, path, query, pairs, source_ip=client_ip),
+        body=_body(body, base64_encoded),
+        target_group=ALB_TARGET_GROUP,
+    )
+    if not multi_value:
         # Without multi-value headers ALB passes the last value of each.
-        event["queryStringParameters"] = _last_values(grouped_query) or {}
-        event["headers"] = _last_values(grouped_headers) or {}
+        for multi_key, key in (
+            ("multiValueQueryStringParameters", "queryStringParameters"),
+            ("multiValueHeaders", "headers"),
+        ):
+            event[key] = last_values(event.pop(multi_key)) or {}
     return event
 
 
@@ -303,7 +243,7 @@ def make_kong_event(
     ``request_context=False`` is what Kong sent before it added requestContext.
     """
     pairs = _lower_with_host(headers, host)
-    grouped = _multi(pairs)
+    grouped = multi(pairs)
     if mode == "forward":
         event_body, is_base64 = _body(body, bool(base64_encoded))
         event: dict[str, Any] = {
@@ -311,7 +251,7 @@ def make_kong_event(
             "request_uri": f"{path}?{query}" if query else path,
             "request_uri_args": {
                 key: values[0] if len(values) == 1 else values
-                for key, values in _multi(_decoded_query(query)).items()
+                for key, values in multi(decoded_query(query)).items()
             },
             "request_headers": {
                 name: values[0] if len(values) == 1 else values for name, values in grouped.items()
@@ -324,7 +264,7 @@ def make_kong_event(
         return event
     if mode != "awsgateway":
         raise ValueError(f"mode must be 'forward' or 'awsgateway', not {mode!r}")
-    grouped_query = _multi(_decoded_query(query))
+    grouped_query = multi(decoded_query(query))
     event_body, is_base64 = _body(
         body if body else "", bool(body) if base64_encoded is None else base64_encoded
     )
@@ -377,8 +317,8 @@ def make_lattice_event(
         "version": "2.0",
         "path": path,
         "method": method,
-        "headers": _multi(pairs),
-        "queryStringParameters": _multi(_decoded_query(query)),
+        "headers": multi(pairs),
+        "queryStringParameters": multi(decoded_query(query)),
         "body": event_body if event_body is not None else "",
         "isBase64Encoded": is_base64,
         "requestContext": {
@@ -424,8 +364,8 @@ def make_lattice_v1_event(
     return {
         "raw_path": path,
         "method": method,
-        "headers": {name: ",".join(values) for name, values in _multi(pairs).items()},
-        "query_string_parameters": dict(_decoded_query(query)),
+        "headers": joined(multi(pairs)),
+        "query_string_parameters": dict(decoded_query(query)),
         "body": event_body if event_body is not None else "",
         "is_base64_encoded": is_base64,
     }

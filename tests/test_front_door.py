@@ -9,8 +9,9 @@ from botocore.stub import Stubber
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws, front_door
+from django_lambda import aws
 from django_lambda.conf import deploy_config
+from django_lambda.local import front_door
 
 HOST = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-3.on.aws"
 LOCAL = "http://127.0.0.1:8000"

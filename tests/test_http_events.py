@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 
-from django_lambda import http_events
-from django_lambda.http_events import HTTPResult, MalformedResult, make_event, read_result
+from django_lambda.events import client
+from django_lambda.events.client import (
+    HTTPResult,
+    MalformedResult,
+    Request,
+    make_event,
+    read_result,
+)
 
 
 def without_volatile(event: dict[str, Any]) -> dict[str, Any]:
@@ -21,10 +27,9 @@ def without_volatile(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_v2_event() -> None:
-    event = make_event(
-        format="v2",
-        method="POST",
-        path="/caf%C3%A9/?a=1&a=2&b=",
+    request = Request.from_target(
+        "POST",
+        "/caf%C3%A9/?a=1&a=2&b=",
         headers=[
             ("Host", "example.com:8000"),
             ("Cookie", "s=1; t=2"),
@@ -36,6 +41,7 @@ def test_v2_event() -> None:
         body=b"star=1",
         source_ip="10.0.0.9",
     )
+    event = make_event(request, format="v2")
     assert without_volatile(event) == {
         "version": "2.0",
         "routeKey": "$default",
@@ -71,10 +77,12 @@ def test_v2_event() -> None:
 
 def test_v1_event() -> None:
     event = make_event(
+        Request.from_target(
+            "GET",
+            "/a%20b?q=x%20y&q=z",
+            headers=[("Host", "example.com"), ("Accept", "a"), ("Accept", "b")],
+        ),
         format="v1",
-        method="GET",
-        path="/a%20b?q=x%20y&q=z",
-        headers=[("Host", "example.com"), ("Accept", "a"), ("Accept", "b")],
     )
     assert without_volatile(event) == {
         "resource": "/{proxy+}",
@@ -105,14 +113,13 @@ def test_v1_event() -> None:
 
 def test_alb_event_keeps_the_query_encoded() -> None:
     event = make_event(
+        Request.from_target(
+            "PUT", "/x?q=a%20b&q=c", headers=[("Content-Type", "image/png")], body=b"\x89PNG"
+        ),
         format="alb",
-        method="PUT",
-        path="/x?q=a%20b&q=c",
-        headers=[("Content-Type", "image/png")],
-        body=b"\x89PNG",
     )
     assert event == {
-        "requestContext": {"elb": {"targetGroupArn": http_events.ALB_TARGET_GROUP}},
+        "requestContext": {"elb": {"targetGroupArn": client.ALB_TARGET_GROUP}},
         "httpMethod": "PUT",
         "path": "/x",
         "multiValueQueryStringParameters": {"q": ["a%20b", "c"]},
@@ -124,7 +131,7 @@ def test_alb_event_keeps_the_query_encoded() -> None:
 
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match=r"^Unknown event format 'v3': use one of v2, v1, alb\.$"):
-        make_event(format="v3")
+        make_event(Request(), format="v3")
 
 
 def test_read_v2_result_with_cookies_and_binary() -> None:
@@ -190,24 +197,23 @@ def test_malformed_results(result: dict[str, Any], message: str) -> None:
 @pytest.mark.parametrize("line", ["NoColon", ": value", " Name: value"])
 def test_bad_header_lines(line: str) -> None:
     with pytest.raises(ValueError, match="is not a header: write it as 'Name: value'"):
-        http_events.parse_header(line)
+        client.parse_header(line)
 
 
 def test_header_line() -> None:
-    assert http_events.parse_header("X-Thing:  a: b ") == ("X-Thing", "a: b")
+    assert client.parse_header("X-Thing:  a: b ") == ("X-Thing", "a: b")
 
 
 # Through the real handler, in process: what these events carry is what Django sees.
 
 
-@pytest.mark.parametrize("format", http_events.FORMATS)
+@pytest.mark.parametrize("format", client.FORMATS)
 def test_round_trip_through_the_handler(format: str) -> None:
     from django_lambda.handler import lambda_handler
 
-    event = make_event(
-        format=format,
-        method="POST",
-        path="/echo/caf%C3%A9?q=a%20b&q=c",
+    request = Request.from_target(
+        "POST",
+        "/echo/caf%C3%A9?q=a%20b&q=c",
         headers=[
             ("Host", "stars.example.com"),
             ("Cookie", "s=1; t=2"),
@@ -216,7 +222,8 @@ def test_round_trip_through_the_handler(format: str) -> None:
         body=b"star=42&star=7",
     )
     response = read_result(
-        lambda_handler(event, SimpleNamespace(aws_request_id="r")), format=format
+        lambda_handler(make_event(request, format=format), SimpleNamespace(aws_request_id="r")),
+        format=format,
     )
     seen = json.loads(response.body)
     assert response.status == 200
@@ -230,7 +237,7 @@ def test_round_trip_through_the_handler(format: str) -> None:
     assert seen["post"] == {"star": ["42", "7"]}
 
 
-@pytest.mark.parametrize("format", http_events.FORMATS)
+@pytest.mark.parametrize("format", client.FORMATS)
 def test_cookies_and_binary_come_back_through_the_handler(format: str) -> None:
     from django_lambda.handler import lambda_handler
     from tests.testapp.views import BINARY
@@ -238,7 +245,9 @@ def test_cookies_and_binary_come_back_through_the_handler(format: str) -> None:
     context = SimpleNamespace(aws_request_id="r")
     headers = [("Host", "stars.example.com")]
     cookies = read_result(
-        lambda_handler(make_event(format=format, path="/cookies/", headers=headers), context),
+        lambda_handler(
+            make_event(Request("GET", "/cookies/", headers=headers), format=format), context
+        ),
         format=format,
     )
     assert [
@@ -249,7 +258,9 @@ def test_cookies_and_binary_come_back_through_the_handler(format: str) -> None:
         "c=3",
     ]
     binary = read_result(
-        lambda_handler(make_event(format=format, path="/binary/", headers=headers), context),
+        lambda_handler(
+            make_event(Request("GET", "/binary/", headers=headers), format=format), context
+        ),
         format=format,
     )
     assert (binary.status, binary.header("Content-Type"), binary.body) == (200, "image/png", BINARY)
@@ -259,7 +270,7 @@ def test_function_url_host_keeps_the_path_encoded_and_the_handler_decodes_it_onc
     from django_lambda.handler import lambda_handler
 
     host = "abc123.lambda-url.us-east-1.on.aws"
-    event = make_event(path="/echo/a%2541", headers=[("Host", host)])
+    event = make_event(Request("GET", "/echo/a%2541", headers=[("Host", host)]))
     assert event["rawPath"] == "/echo/a%2541"
     response = read_result(lambda_handler(event, SimpleNamespace(aws_request_id="r")))
     assert json.loads(response.body)["path"] == "/echo/a%41"

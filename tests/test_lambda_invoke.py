@@ -18,8 +18,9 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from moto import mock_aws
 
-from django_lambda import aws, front_door, gate
+from django_lambda import aws, gate
 from django_lambda.conf import deploy_config
+from django_lambda.local import front_door
 from tests.local_packages import ECHO_HANDLER, HTTP_HANDLER, make_zip
 
 SETTINGS = {"FUNCTION_NAME": "site", "ALIAS": "live"}

@@ -15,7 +15,7 @@ import pytest
 from django.test import override_settings
 
 from django_lambda import build, local
-from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, deploy_config
+from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, deploy_config, local_runtime
 from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import FakeBuild
 from tests.local_packages import (
@@ -384,3 +384,67 @@ def test_local_package_rebuilds_after_a_file_is_deleted(project: list[str], tmp_
     os.utime(tmp_path, (1000, 1000))  # only pkg/ records the deletion
     assert local.local_package(deploy_config()) == zip_path
     assert project == ["build"]
+
+
+# The setup lambda_invoke --local and lambda_serve share.
+
+
+def test_local_run_adds_the_environment_and_warns_of_another_platform() -> None:
+    other = "arm64" if local.local_architecture() == "x86_64" else "x86_64"
+    warnings: list[str] = []
+    with override_settings(
+        DJANGO_LAMBDA={"ARCHITECTURE": other, "ENVIRONMENT": {"GREETING": "hi"}}
+    ):
+        run = local.local_run(
+            deploy_config(),
+            package=Path("given.zip"),
+            environment={"DJANGO_LAMBDA_KEY": "k"},
+            warn=warnings.append,
+        )
+    assert run.package == Path("given.zip").absolute()
+    assert run.options["environment"] == {
+        "GREETING": "hi",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_LAMBDA_KEY": "k",
+    }
+    assert warnings == [local.platform_mismatch(local_runtime(), other)]
+
+
+def test_local_run_takes_the_deployed_functions_options_as_they_are() -> None:
+    deployed = {
+        "runtime": local_runtime(),
+        "architecture": local.local_architecture(),
+        "environment": {"DJANGO_SETTINGS_MODULE": "site.settings"},
+    }
+    warnings: list[str] = []
+    # Settings that local options would refuse: the deployed function's are used instead.
+    with override_settings(DJANGO_LAMBDA={"ENVIRONMENT": {"DEBUG": 1}}):
+        run = local.local_run(
+            deploy_config(),
+            package=Path("deployed.zip"),
+            deployed=deployed,
+            environment={"DJANGO_LAMBDA_KEY": "k"},
+            warn=warnings.append,
+        )
+    assert run.options == {
+        "runtime": local_runtime(),
+        "architecture": local.local_architecture(),
+        "environment": {"DJANGO_SETTINGS_MODULE": "site.settings"},
+    }
+    assert warnings == []
+
+
+def test_local_run_reports_a_failed_build(
+    project: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".lambda" / "package.zip").unlink()
+
+    def build_package(config: DeployConfig, **kwargs: Any) -> build.BuildResult:
+        raise build.BuildError("requirements.txt names no such distribution 'nope'.")
+
+    monkeypatch.setattr(build, "build_package", build_package)
+    with pytest.raises(local.LocalRunError) as caught:
+        local.local_run(deploy_config())
+    assert str(caught.value) == (
+        "Building the package failed: requirements.txt names no such distribution 'nope'."
+    )

@@ -1,28 +1,27 @@
-"""``lambda_invoke``: send one HTTP request, management command or raw event to the function."""
+"""``lambda_invoke``: send one HTTP request, management command or raw event to the function.
+
+The command parses and prints; ``django_lambda.invoke`` makes the event and sends it.
+"""
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
 from argparse import ArgumentParser
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from django_lambda import http_events, local
+from django_lambda import aws, invoke, local
 from django_lambda.configuration import DeployConfig
-from django_lambda.management.sandbox import SandboxCommandMixin, function_name_of
+from django_lambda.events import client
+from django_lambda.management.local_run import LocalRunCommandMixin
+from django_lambda.management.sandbox import function_name_of
 from django_lambda.sandbox import SandboxInfo
 
 
-class Command(SandboxCommandMixin, BaseCommand):
-    # With --local: the key the local function process gets in its environment
-    # (made for this run, never written anywhere), for proving --manage commands.
-    local_key: str | None = None
-
+class Command(LocalRunCommandMixin, BaseCommand):
     help = (
         "Invoke the deployed function (its alias) with an HTTP request and print the response "
         "like `curl -i`; or run a management command in it (--manage); or send a raw event "
@@ -46,12 +45,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         body = parser.add_mutually_exclusive_group()
         body.add_argument("-d", "--data", help="The request body.")
         body.add_argument("--data-file", type=Path, help="Read the request body from this file.")
-        parser.add_argument(
-            "--format",
-            choices=http_events.FORMATS,
-            default="v2",
-            help="Event shape: v2 (HTTP API / Function URL, default), v1 (REST API) or alb.",
-        )
+        self.add_format_argument(parser)
         parser.add_argument(
             "-o", "--output", type=Path, help="Write the response body to this file."
         )
@@ -110,46 +104,64 @@ class Command(SandboxCommandMixin, BaseCommand):
         package: Path | None,
         **options: Any,
     ) -> None:
-        self.config = config
         if package and not run_local:
             raise CommandError("--package runs a package locally: add --local.")
-        if manage is not None or event is not None:
-            if method or path or headers or data is not None or data_file or output:
-                raise CommandError(
-                    "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event."
-                )
-            if manage is not None:
-                from django_lambda import remote
-
-                payload = remote.command_event(
-                    manage, self.command_key(run_local, alias or qualifier)
-                )
-            else:
-                payload = self.read_event(event)
-        else:
-            payload = self.http_event(
-                method, path, headers, data, data_file, format, lambda: self.host(run_local, alias)
+        request: client.Request | None = None
+        payload: Any = None
+        if manage is None and event is None:
+            request = self.http_request(method, path, headers, data, data_file)
+        elif method or path or headers or data is not None or data_file or output:
+            raise CommandError(
+                "An HTTP request (METHOD PATH, -H, -d, -o) cannot go with --manage or --event."
             )
-
-        if run_local:
-            result, function_error, log_text = self.invoke_local(payload, package, log)
-        else:
-            result, function_error, log_text = self.invoke_remote(payload, alias or qualifier, log)
-
-        if log and log_text:
-            self.stderr.write(log_text.rstrip("\n"), style_func=lambda text: text)
-        if function_error is not None:
-            self.stderr.write(local.format_function_error(function_error))
-            raise CommandError(f"The function failed: {function_error.get('errorType', 'Unknown')}")
-        if manage is not None:
-            self.print_manage(result)
         elif event is not None:
-            self.stdout.write(json.dumps(result, indent=2))
+            payload = self.read_event(event)
+        target = self.target(config, run_local, package, alias, qualifier)
+        try:
+            # Made once the target is known: it gives the host, or the command's key.
+            if request is not None:
+                payload = target.http_event(request, format=format)
+            elif manage is not None:
+                payload = target.command_event(manage)
+            outcome = target.invoke(payload, log=log)
+        except local.InitError as error:
+            raise self.init_failed(error) from None
+        except (aws.DeployError, local.LocalRunError) as error:
+            raise CommandError(str(error)) from None
+        self.print_outcome(outcome, log=log)
+        if manage is not None:
+            self.print_manage(outcome.payload)
+        elif event is not None:
+            self.stdout.write(json.dumps(outcome.payload, indent=2))
         else:
-            self.print_http(result, format, output)
+            self.print_http(outcome.payload, format, output)
 
-    def read_event(self, path: Path | None) -> Any:
-        assert path is not None
+    def target(
+        self,
+        config: DeployConfig,
+        run_local: bool,
+        package: Path | None,
+        alias: str | None,
+        qualifier: str | None,
+    ) -> invoke.Target:
+        """The function to invoke: deployed, run here, or (--sandbox) deployed and run here."""
+        if run_local and self.sandbox_options is None:
+            return invoke.Local(config, package=package, alias=alias, say=self.note, warn=self.warn)
+        deployed = invoke.Deployed(
+            config, function_name_of(config), alias=alias, qualifier=qualifier
+        )
+        if not run_local:
+            return deployed
+        assert package is not None and self.sandbox_options is not None
+        return invoke.InSandbox(
+            deployed, self.sandbox_options, package=package, say=self.note, warn=self.warn
+        )
+
+    @property
+    def notes(self) -> OutputWrapper:
+        return self.stderr
+
+    def read_event(self, path: Path) -> Any:
         try:
             text = sys.stdin.read() if str(path) == "-" else path.read_text()
         except OSError as error:
@@ -159,17 +171,15 @@ class Command(SandboxCommandMixin, BaseCommand):
         except ValueError as error:
             raise CommandError(f"The event in {path} is not JSON: {error}.") from None
 
-    def http_event(
+    def http_request(
         self,
         method: str | None,
         path: str | None,
         headers: list[str],
         data: str | None,
         data_file: Path | None,
-        format: str,
-        default_host: Callable[[], str],
-    ) -> dict[str, Any]:
-        """The event for this request; without a Host header, the Host is ``default_host()``."""
+    ) -> client.Request:
+        """The request that METHOD PATH -H -d describe, as curl would send it."""
         if not method or not path:
             raise CommandError(
                 "Give a method and a path (e.g. GET /), or --manage COMMAND, or --event FILE."
@@ -177,168 +187,31 @@ class Command(SandboxCommandMixin, BaseCommand):
         if not path.startswith("/"):
             raise CommandError(f"The path {path!r} must start with '/'.")
         try:
-            parsed = [http_events.parse_header(line) for line in headers]
+            parsed = [client.parse_header(line) for line in headers]
         except ValueError as error:
             raise CommandError(str(error)) from None
-        if data_file is not None:
+        if data_file is None:
+            body = (data or "").encode()
+        else:
             try:
                 body = data_file.read_bytes()
             except OSError as error:
                 raise CommandError(f"Cannot read {data_file}: {error.strerror}.") from None
-        else:
-            body = (data or "").encode()
         if body and not any(name.lower() == "content-type" for name, _ in parsed):
             # As curl -d does.
             parsed.append(("Content-Type", "application/x-www-form-urlencoded"))
-        if not any(name.lower() == "host" for name, _ in parsed):
-            parsed.insert(0, ("Host", default_host()))
-        return http_events.make_event(
-            format=format, method=method.upper(), path=path, headers=parsed, body=body
-        )
+        return client.Request.from_target(method.upper(), path, headers=parsed, body=body)
 
-    def command_key(self, run_local: bool, qualifier: str | None) -> str:
-        """The key to prove a command with: the function's own, or with --local, this run's."""
-        if run_local and self.sandbox_options is None:
-            return self.local_function_key()
-        # Remote, and in the sandbox: the key lambda_deploy put in the function's environment.
-        return self.deployed_key(qualifier)
-
-    def local_function_key(self) -> str:
-        from django_lambda import gate
-
-        if self.local_key is None:
-            self.local_key = gate.new_key()
-        return self.local_key
-
-    def deployed_key(self, qualifier: str | None) -> str:
-        """The key in the environment of the function's ``qualifier``, read with
-        GetFunctionConfiguration: whoever may read the configuration may run commands."""
-        from django_lambda import aws, gate
-
-        function_name, qualifier = self.target(qualifier)
-        try:
-            configuration = aws.Deployer(self.config).configuration(qualifier)
-        except aws.DeployError as error:
-            raise CommandError(str(error)) from None
-        if configuration is None:
-            raise self.not_deployed(function_name, qualifier)
-        variables = (configuration.get("Environment") or {}).get("Variables") or {}
-        key = variables.get(gate.KEY_VARIABLE)
-        if not key:
-            raise CommandError(
-                f"{function_name}:{qualifier} has no {gate.KEY_VARIABLE} environment variable, "
-                "so it would refuse the command: it was deployed before django-lambda proved "
-                "commands, or the variable was removed. Deploy it with lambda_deploy, which "
-                "makes a key, then run the command again."
-            )
-        return str(key)
-
-    def not_deployed(self, function_name: str, qualifier: str) -> CommandError:
-        return CommandError(
-            f"Function {function_name!r} has no alias or version {qualifier!r}: "
-            "deploy it with lambda_deploy, or pick another with --alias/--qualifier."
-        )
-
-    def target(self, qualifier: str | None) -> tuple[str, str]:
-        """The function's name and the alias or version to call."""
-        return function_name_of(self.config), qualifier or self.config.alias
-
-    def host(self, run_local: bool, alias: str | None) -> str:
-        """The host a request to the deployed function carries (see ``front_door``): its
-        Function URL's or HTTP API's on ``alias`` (a version picked with --qualifier is
-        reached through the default alias's), else a made-up one of the same form."""
-        from django_lambda import aws, front_door
-
-        if not run_local:
-            self.target(alias)  # the function must be named
-        try:
-            return front_door.public_host(
-                self.config,
-                qualifier=alias,
-                lookup=not run_local or self.sandbox_options is not None,
-            )
-        except aws.DeployError as error:
-            raise CommandError(str(error)) from None
-
-    def invoke_remote(
-        self, payload: Any, qualifier: str | None, log: bool
-    ) -> tuple[Any, dict[str, Any] | None, str]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from django_lambda import aws
-
-        function_name, qualifier = self.target(qualifier)
-        try:
-            response = aws.client(
-                "lambda", region=self.config.region, endpoint_url=self.config.endpoint_url
-            ).invoke(
-                FunctionName=function_name,
-                Qualifier=qualifier,
-                Payload=json.dumps(payload).encode(),
-                LogType="Tail" if log else "None",
-            )
-        except (ClientError, BotoCoreError) as error:
-            explained = aws.explain(
-                error,
-                operation="Invoke",
-                resource=f"{function_name}:{qualifier}",
-                region=self.config.region,
-            )
-            if explained.code == "ResourceNotFoundException":
-                raise self.not_deployed(function_name, qualifier) from None
-            raise CommandError(str(explained)) from None
-        body = response["Payload"].read()
-        log_text = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace")
-        result = json.loads(body) if body else None
-        if response.get("FunctionError"):
-            failure = result if isinstance(result, dict) else {"errorMessage": str(result)}
-            return None, failure, log_text
-        return result, None, log_text
-
-    def invoke_local(
-        self, payload: Any, package: Path | None, log: bool
-    ) -> tuple[Any, dict[str, Any] | None, str]:
-        from django_lambda import build, gate
-
-        say = self.stderr_note
-        try:
-            zip_path = package.absolute() if package else local.local_package(self.config, say=say)
-        except build.BuildError as error:
-            raise CommandError(f"Building the package failed: {error}") from None
-        if self.sandbox_options is not None:
-            options = self.sandbox_options  # the deployed environment, with its key
-        else:
-            try:
-                options = local.function_options(self.config)
-            except local.LocalRunError as error:
-                raise CommandError(str(error)) from None
-            # A key in the process environment only, as Lambda keeps it: not in the package.
-            environment = {**options["environment"], gate.KEY_VARIABLE: self.local_function_key()}
-            options = {**options, "environment": environment}
-        mismatch = local.platform_mismatch(options["runtime"], options["architecture"])
-        if mismatch:
-            self.stderr.write(mismatch, style_func=self.style.WARNING)
-        try:
-            with local.LocalFunction(zip_path, **options) as function:
-                outcome = function.invoke(payload)
-            if function.isolation is not None and function.isolation.read_only != "mount":
-                say(function.isolation.describe())
-        except local.InitError as error:
-            if error.log:
-                self.stderr.write(error.log.rstrip("\n"), style_func=lambda text: text)
-            raise CommandError(str(error)) from None
-        except local.LocalRunError as error:
-            raise CommandError(str(error)) from None
-        report = f"Duration: {outcome.duration * 1000:.2f} ms"
-        if outcome.init_duration is not None:
-            report += f"  Init Duration: {outcome.init_duration * 1000:.2f} ms (cold start)"
+    def print_outcome(self, outcome: invoke.Outcome, *, log: bool) -> None:
+        """The function's log (with --log), the local run's report, and a function error."""
         if log and outcome.log:
             self.stderr.write(outcome.log.rstrip("\n"), style_func=lambda text: text)
-        say(f"REPORT RequestId: {outcome.request_id}  {report}")
-        return outcome.payload, outcome.function_error, ""
-
-    def stderr_note(self, text: str) -> None:
-        self.stderr.write(text, style_func=self.style.NOTICE)
+        if outcome.report:
+            self.note(outcome.report)
+        error = outcome.function_error
+        if error is not None:
+            self.stderr.write(local.format_function_error(error))
+            raise CommandError(f"The function failed: {error.get('errorType', 'Unknown')}")
 
     def print_manage(self, result: Any) -> None:
         if not (
@@ -361,8 +234,8 @@ class Command(SandboxCommandMixin, BaseCommand):
 
     def print_http(self, result: Any, format: str, output: Path | None) -> None:
         try:
-            response = http_events.read_result(result, format=format)
-        except http_events.MalformedResult as error:
+            response = client.read_result(result, format=format)
+        except client.MalformedResult as error:
             raise CommandError(f"The function's result is not an HTTP response: {error}") from None
         self.stdout.write(f"HTTP/1.1 {response.status} {response.reason}".rstrip())
         for name, value in response.headers:
@@ -370,7 +243,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         self.stdout.write("")
         if output is not None:
             output.write_bytes(response.body)
-            self.stderr_note(f"[{len(response.body)} bytes written to {output}]")
+            self.note(f"[{len(response.body)} bytes written to {output}]")
             return
         try:
             text = response.body.decode("utf-8")

@@ -8,13 +8,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_lambda import http_events, local
+from django_lambda import aws, local
 from django_lambda.configuration import DeployConfig
-from django_lambda.management.sandbox import SandboxCommandMixin
+from django_lambda.local import front_door
+from django_lambda.management.local_run import LocalRunCommandMixin
 from django_lambda.sandbox import SandboxInfo
 
 
-class Command(SandboxCommandMixin, BaseCommand):
+class Command(LocalRunCommandMixin, BaseCommand):
     help = (
         "Serve the deploy package at http://127.0.0.1:8000 ([addr:]port as runserver takes it): "
         "each request becomes the event the function's URL would send (payload 2.0 by default, "
@@ -42,12 +43,7 @@ class Command(SandboxCommandMixin, BaseCommand):
             default=2,
             help="Function processes; each serves one request at a time, as on Lambda.",
         )
-        parser.add_argument(
-            "--format",
-            choices=http_events.FORMATS,
-            default="v2",
-            help="Event shape: v2 (HTTP API / Function URL, default), v1 (REST API) or alb.",
-        )
+        self.add_format_argument(parser)
         parser.add_argument(
             "--package",
             type=Path,
@@ -83,47 +79,37 @@ class Command(SandboxCommandMixin, BaseCommand):
         alias: str | None,
         **options: Any,
     ) -> None:
-        from django_lambda import aws, build, front_door
-
         addr, port = self.address(addrport, use_ipv6, addr, port)
         if concurrency < 1:
             raise CommandError(f"--concurrency must be 1 or more, not {concurrency}.")
         try:
-            zip_path = package.absolute() if package else local.local_package(config, say=self.note)
-        except build.BuildError as error:
-            raise CommandError(f"Building the package failed: {error}") from None
-        try:
-            function_options = self.sandbox_options or local.function_options(config)
-        except local.LocalRunError as error:
-            raise CommandError(str(error)) from None
-        try:
+            run = local.local_run(
+                config,
+                package=package,
+                deployed=self.sandbox_options,
+                say=self.note,
+                warn=self.warn,
+            )
             public_host = front_door.public_host(
                 config, qualifier=alias, lookup=self.sandbox_options is not None
             )
-        except aws.DeployError as error:
+        except (local.LocalRunError, aws.DeployError) as error:
             raise CommandError(str(error)) from None
-        mismatch = local.platform_mismatch(
-            function_options["runtime"], function_options["architecture"]
-        )
-        if mismatch:
-            self.stdout.write(mismatch, style_func=self.style.WARNING)
         try:
             local.serve(
-                zip_path,
+                run.package,
                 addr,
                 port,
                 concurrency=concurrency,
                 event_format=format,
                 public_host=public_host,
                 say=self.log,
-                **function_options,
+                **run.options,
             )
         except local.InitError as error:
-            if error.log:
-                self.stderr.write(error.log.rstrip("\n"), style_func=lambda text: text)
-            raise CommandError(str(error)) from None
+            raise self.init_failed(error) from None
         except (local.LocalRunError, OSError) as error:
-            raise CommandError(f"Cannot serve {zip_path} on {addr}:{port}: {error}") from None
+            raise CommandError(f"Cannot serve {run.package} on {addr}:{port}: {error}") from None
 
     def address(
         self, addrport: str | None, use_ipv6: bool, addr: str | None, port: int | None
@@ -149,9 +135,6 @@ class Command(SandboxCommandMixin, BaseCommand):
         if not 0 <= port <= 65535:
             raise CommandError(f"The port must be between 0 and 65535, not {port}.")
         return addr, port
-
-    def note(self, text: str) -> None:
-        self.stdout.write(text, style_func=self.style.NOTICE)
 
     def log(self, text: str) -> None:
         self.stdout.write(text)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django_lambda import aws
 from django_lambda.configuration import DeployConfig
 
 Headers = Sequence[tuple[str, str]]
@@ -41,8 +42,6 @@ def deployed_host(config: DeployConfig, qualifier: str | None = None) -> str | N
     """The host of the Function URL or HTTP API (``config.http``) in front of the deployed
     function's ``qualifier`` (default: its alias), None when it has none; raises
     ``aws.DeployError``."""
-    from django_lambda import aws
-
     url = aws.Deployer(config, alias=qualifier).expose(create=False)
     return urlsplit(url).hostname if url else None
 
