@@ -1226,7 +1226,7 @@ def _newest_input(config: DeployConfig) -> float:
 def local_package(config: DeployConfig, *, say: Say = quiet) -> Path:
     """``config``'s package zip: the built one if it is newer than every project file,
     else a fresh build, static manifest included (collected without AWS)."""
-    from django_lambda import function_env
+    from django_lambda.deploy import static
 
     zip_path = config.build_dir / PACKAGE_NAME
     if zip_path.is_file():
@@ -1235,4 +1235,4 @@ def local_package(config: DeployConfig, *, say: Say = quiet) -> Path:
         say(f"{zip_path} is older than the project's files: building it again.")
     else:
         say(f"No package at {zip_path}: building it.")
-    return function_env.build_with_static(config, say=say)
+    return static.build_with_static(config, say=say)

@@ -29,7 +29,7 @@ from moto.server import ThreadedMotoServer
 
 from django_lambda import aws, local
 from django_lambda.conf import deploy_config, local_runtime
-from django_lambda.function_env import FunctionEnvironment
+from django_lambda.deploy.environment import FunctionEnvironment
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild, write_site
 

@@ -40,8 +40,6 @@ class Deployer:
     """
 
     def __init__(self, config: DeployConfig, *, alias: str | None = None, say: Say = quiet) -> None:
-        self.config = config
-        self.say = say
         self.aws = Aws.of(config, say=say)
         self.function = Function(self.aws, config)
         self.versions = Versions(self.function, alias or config.alias)

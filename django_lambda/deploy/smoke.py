@@ -26,7 +26,8 @@ from typing import Any
 from django_lambda import front_door, http_events, local
 from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
 from django_lambda.configuration import DeployConfig
-from django_lambda.function_env import static_configuration
+from django_lambda.deploy.child import static_configuration
+from django_lambda.deploy.environment import lambda_environment
 from django_lambda.progress import Say
 
 WARMUP_EVENT = {"warmup": True}
@@ -153,7 +154,7 @@ def smoke_test(
             answers.append((path, response.status))
         static = None
         if collected is not None:
-            static = packaged_static_configuration(function, collected.get("sample"))
+            static = packaged_static_configuration(function, options, collected.get("sample"))
             differences = compare_static(collected, static)
             if differences:
                 raise SmokeTestError(
@@ -170,23 +171,13 @@ def smoke_test(
 
 
 def packaged_static_configuration(
-    function: local.LocalFunction, sample: str | None
+    function: local.LocalFunction, options: Mapping[str, Any], sample: str | None
 ) -> dict[str, Any]:
-    """``static_configuration(sample)`` evaluated inside the package, with the function's
-    environment, in a process of its own beside the function's."""
-    environment = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        **local.lambda_variables(
-            task_root=function.task_root,
-            runtime_dir=function.runtime_dir,
-            handler=function.handler,
-            runtime=function.runtime,
-            function_name=function.function_name,
-            memory_size=function.memory_size,
-            region=function.region,
-        ),
-        **function.environment,
-    }
+    """``static_configuration(sample)`` evaluated inside the package, with the environment
+    of the function (made with ``options``), in a process of its own beside the function's."""
+    environment = lambda_environment(
+        options, task_root=function.task_root, runtime_dir=function.runtime_dir
+    )
     paths = os.pathsep.join([str(function.task_root), str(function.runtime_dir)])
     code = _PROBE.format(pathsep=os.pathsep, source=inspect.getsource(static_configuration))
     with tempfile.TemporaryDirectory(prefix="django-lambda-") as scratch:
