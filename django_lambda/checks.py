@@ -926,7 +926,7 @@ DEPLOY_CHECKS = (
 # What lambda_deploy itself reads from DJANGO_LAMBDA to build and deploy: it
 # checks these in its own process, where it reads them. The other checks judge
 # the settings the function runs with, and lambda_deploy runs them with the
-# function's environment (django_lambda.function_env).
+# function's environment (django_lambda.deploy).
 DEPLOY_CONFIGURATION_CHECKS = (
     check_setting_shape,
     check_deploy_values,

@@ -3,7 +3,7 @@
 A command builds it once from the settings and passes it down, as an
 argument, to the builder (``build.build_package``), the deployer
 (``aws.Deployer``) and the local runs (``local.function_options``,
-``local.local_package``, ``smoke.smoke_test``); the sandbox derives its own
+``deploy.local_run.local_package``, ``smoke.smoke_test``); the sandbox derives its own
 with ``dataclasses.replace`` (``sandbox.sandbox_config``). It lives apart
 from ``conf`` so that the request path, which imports ``conf``, never pays
 for making the class.

@@ -19,6 +19,7 @@ from typing import Any
 
 from django_lambda import aws, gate, local, remote
 from django_lambda.configuration import DeployConfig
+from django_lambda.deploy import local_run
 from django_lambda.events import client
 from django_lambda.local import front_door
 from django_lambda.progress import Say, quiet
@@ -184,8 +185,8 @@ class Local(Target):
     def command_key(self) -> str:
         return self.key
 
-    def run(self) -> local.LocalRun:
-        return local.local_run(
+    def run(self) -> local_run.LocalRun:
+        return local_run.local_run(
             self.config,
             package=self.package,
             environment={gate.KEY_VARIABLE: self.key},
@@ -231,7 +232,7 @@ class InSandbox(Local):
     def command_key(self) -> str:
         return self.deployed.command_key()
 
-    def run(self) -> local.LocalRun:
-        return local.local_run(
+    def run(self) -> local_run.LocalRun:
+        return local_run.local_run(
             self.config, package=self.package, deployed=self.options, say=self.say, warn=self.warn
         )

@@ -284,7 +284,9 @@ def deployed(
         made.meta.events.register("before-call.lambda.Invoke", run_here)
         return made
 
-    monkeypatch.setattr(aws, "client", client)
+    # lambda_invoke makes its invoke client; the Deployer's come from aws.clients.
+    for module in (aws, aws.clients):
+        monkeypatch.setattr(module, "client", client)
     with override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site", "ROLE_ARN": role_arn}):
         call_command("lambda_deploy", "--skip-static", stdout=io.StringIO(), stderr=io.StringIO())
         yield events

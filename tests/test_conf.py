@@ -183,7 +183,9 @@ def test_every_place_that_needs_the_region_follows_the_rule(
     no_region.setenv("AWS_REGION", "ap-south-1")
     no_region.setenv("AWS_DEFAULT_REGION", "eu-west-3")
     started: dict[str, object] = {}
-    no_region.setattr(sandbox, "activate", lambda project_dir, **options: started.update(options))
+    no_region.setattr(
+        sandbox.activation, "activate", lambda project_dir, **options: started.update(options)
+    )
     with override_settings(
         DJANGO_LAMBDA={"FUNCTION_NAME": "site", "PROJECT_DIR": str(tmp_path)},
         ALLOWED_HOSTS=[".lambda-url.eu-west-3.on.aws"],

@@ -431,7 +431,7 @@ def test_tags_and_architecture_on_create(site: dict[str, Any]) -> None:
 def test_large_package_goes_through_s3_with_progress(
     site: dict[str, Any], fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    monkeypatch.setattr(aws.code, "DIRECT_UPLOAD_LIMIT", 10)
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="site-deploys")
 
@@ -482,7 +482,7 @@ def test_upload_progress_is_a_bar_on_a_terminal_only(terminal: bool) -> None:
 def test_large_package_without_bucket_names_fix_and_largest(
     site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    monkeypatch.setattr(aws.code, "DIRECT_UPLOAD_LIMIT", 10)
 
     with pytest.raises(CommandError) as raised:
         deploy("--skip-static")
@@ -531,7 +531,7 @@ def test_rollback_and_build_only_conflict(site: dict[str, Any]) -> None:
 def test_s3_upload_failure_names_bucket_and_code(
     site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    monkeypatch.setattr(aws.code, "DIRECT_UPLOAD_LIMIT", 10)
 
     with (
         override_settings(DJANGO_LAMBDA={**site, "S3_BUCKET": "no-such-bucket"}),
@@ -557,11 +557,13 @@ def test_dry_run_rollback_without_alias_is_an_error(site: dict[str, Any]) -> Non
 def test_s3_put_failure_names_object_and_code(
     site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    monkeypatch.setattr(aws.code, "DIRECT_UPLOAD_LIMIT", 10)
     s3 = boto3.client("s3", region_name="us-east-1")
     real_client = aws.client
     monkeypatch.setattr(
-        aws, "client", lambda name, **where: s3 if name == "s3" else real_client(name, **where)
+        aws.clients,
+        "client",
+        lambda name, **where: s3 if name == "s3" else real_client(name, **where),
     )
 
     with (
@@ -587,7 +589,7 @@ def test_s3_object_already_uploaded_is_reused(
     site: dict[str, Any], fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As after a deploy that uploaded to S3 and then failed.
-    monkeypatch.setattr(aws, "DIRECT_UPLOAD_LIMIT", 10)
+    monkeypatch.setattr(aws.code, "DIRECT_UPLOAD_LIMIT", 10)
     result = fake_build(output=None)
     key = f"django-lambda/site/{build.sha256_hex(result.sha256)}.zip"
     s3 = boto3.client("s3", region_name="us-east-1")

@@ -47,7 +47,7 @@ def stubbed(
     monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild, sleeps: list[float]
 ) -> Iterator[Stubber]:
     client = boto3.client("lambda", region_name="us-east-1")
-    monkeypatch.setattr(aws, "client", lambda service_name, **where: client)
+    monkeypatch.setattr(aws.clients, "client", lambda service_name, **where: client)
     with override_settings(DJANGO_LAMBDA=SETTING), Stubber(client) as stubber:
         yield stubber
 
@@ -288,7 +288,7 @@ def test_conflict_is_retried_then_succeeds(
 def test_throttling_is_retried_then_gives_up(
     stubbed: Stubber, fake_build: FakeBuild, sleeps: list[float]
 ) -> None:
-    for _ in range(len(aws.RETRY_DELAYS) + 1):
+    for _ in range(len(aws.clients.RETRY_DELAYS) + 1):
         stubbed.add_client_error(
             "get_function_configuration",
             service_error_code="TooManyRequestsException",
@@ -299,7 +299,7 @@ def test_throttling_is_retried_then_gives_up(
     with pytest.raises(CommandError) as raised:
         deploy("--skip-static", "--no-smoke-test")
 
-    assert sleeps == list(aws.RETRY_DELAYS)
+    assert sleeps == list(aws.clients.RETRY_DELAYS)
     assert "(TooManyRequestsException)" in str(raised.value)
     assert "Hint: AWS kept refusing" in str(raised.value)
 
@@ -422,14 +422,14 @@ def test_failure_leaves_traffic_on_old_version(
         with override_settings(DJANGO_LAMBDA=setting):
             deploy("--skip-static")
         fake_build.body = "v2"
-        real_call = aws.Deployer.call
+        real_call = aws.Aws.call
 
-        def failing_call(self: aws.Deployer, service: str, op: str, *args: Any, **kw: Any) -> Any:
+        def failing_call(self: aws.Aws, service: str, op: str, *args: Any, **kw: Any) -> Any:
             if op == operation:
                 raise aws.DeployError(f"{op} broke (ServiceException)", code="ServiceException")
             return real_call(self, service, op, *args, **kw)
 
-        monkeypatch.setattr(aws.Deployer, "call", failing_call)
+        monkeypatch.setattr(aws.Aws, "call", failing_call)
         with (
             override_settings(DJANGO_LAMBDA={**setting, "MEMORY_SIZE": 1024}),
             pytest.raises(CommandError, match=rf"^{re.escape(step)} failed: {operation}"),

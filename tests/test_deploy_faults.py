@@ -79,7 +79,7 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
             clients[service_name].meta.events.register("before-call", faults.before_call)
         return clients[service_name]
 
-    monkeypatch.setattr(aws, "client", client)
+    monkeypatch.setattr(aws.clients, "client", client)
     return faults
 
 

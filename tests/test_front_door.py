@@ -63,7 +63,7 @@ def test_the_deployed_function_urls_host_on_the_alias() -> None:
 
 def test_looking_up_the_host_names_the_failing_call(monkeypatch: pytest.MonkeyPatch) -> None:
     client = boto3.client("lambda", region_name="us-east-1")
-    monkeypatch.setattr(aws, "client", lambda name, **where: client)
+    monkeypatch.setattr(aws.clients, "client", lambda name, **where: client)
     with Stubber(client) as stubber, override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site"}):
         stubber.add_client_error(
             "get_function_url_config",

@@ -27,9 +27,10 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from moto.server import ThreadedMotoServer
 
-from django_lambda import aws, local
+from django_lambda import aws
 from django_lambda.conf import deploy_config, local_runtime
-from django_lambda.function_env import FunctionEnvironment
+from django_lambda.deploy import local_run
+from django_lambda.deploy.environment import FunctionEnvironment
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild, write_site
 
@@ -242,7 +243,7 @@ def test_the_local_runs_build_gets_the_manifest_without_aws(
     stub_django(project)
 
     with deploy_settings(project, STATIC_STORAGE, REQUIREMENTS=None, COMPILE=False):
-        zip_path = local.local_package(deploy_config())
+        zip_path = local_run.local_package(deploy_config())
 
     with zipfile.ZipFile(zip_path) as archive:
         manifest = json.loads(archive.read("staticfiles.json"))

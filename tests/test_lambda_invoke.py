@@ -98,7 +98,9 @@ class StubbedLambda:
 def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubbedLambda]:
     with mock_aws(), override_settings(DJANGO_LAMBDA=SETTINGS):
         stub = StubbedLambda()
-        monkeypatch.setattr(aws, "client", lambda name, **where: stub.client)
+        # lambda_invoke makes its invoke client; the Deployer's come from aws.clients.
+        for module in (aws, aws.clients):
+            monkeypatch.setattr(module, "client", lambda name, **where: stub.client)
         with stub.stubber:
             yield stub
             stub.stubber.assert_no_pending_responses()
@@ -462,7 +464,8 @@ def test_local_requests_carry_a_host_of_the_functions_form(
 ) -> None:
     package = make_zip(tmp_path, ECHO_HANDLER)
     # No AWS call: a local run looks nothing up.
-    monkeypatch.setattr(aws, "client", None)
+    for module in (aws, aws.clients):
+        monkeypatch.setattr(module, "client", None)
     with override_settings(
         DJANGO_LAMBDA={"FUNCTION_NAME": "site", "REGION": "eu-west-3", "HTTP": http}
     ):

@@ -17,6 +17,7 @@ from django.test import override_settings
 from django_lambda import build, local
 from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, deploy_config, local_runtime
 from django_lambda.configuration import DeployConfig
+from django_lambda.deploy import local_run
 from tests.deploy_helpers import FakeBuild
 from tests.local_packages import (
     BROKEN_HANDLER,
@@ -332,7 +333,7 @@ def test_local_package_uses_an_up_to_date_zip(project: list[str], tmp_path: Path
     os.utime(zip_path, (500_000_000_000, 500_000_000_000 - 1))
     for path in (tmp_path / ".venv" / "x.py", tmp_path / "__pycache__" / "app.pyc"):
         os.utime(path, (500_000_000_000, 500_000_000_000))
-    assert local.local_package(deploy_config()) == zip_path
+    assert local_run.local_package(deploy_config()) == zip_path
     assert project == []
 
 
@@ -340,7 +341,7 @@ def test_local_package_rebuilds_a_stale_zip(project: list[str], tmp_path: Path) 
     zip_path = tmp_path / ".lambda" / "package.zip"
     os.utime(zip_path, (1000, 1000))
     notes: list[str] = []
-    assert local.local_package(deploy_config(), say=notes.append) == zip_path
+    assert local_run.local_package(deploy_config(), say=notes.append) == zip_path
     assert project == ["build"]
     assert notes == [f"{zip_path} is older than the project's files: building it again."]
 
@@ -349,7 +350,7 @@ def test_local_package_builds_a_missing_zip(project: list[str], tmp_path: Path) 
     zip_path = tmp_path / ".lambda" / "package.zip"
     zip_path.unlink()
     notes: list[str] = []
-    assert local.local_package(deploy_config(), say=notes.append) == zip_path
+    assert local_run.local_package(deploy_config(), say=notes.append) == zip_path
     assert project == ["build"]
     assert notes == [f"No package at {zip_path}: building it."]
 
@@ -382,7 +383,7 @@ def test_local_package_rebuilds_after_a_file_is_deleted(project: list[str], tmp_
     os.utime(zip_path, (2000, 2000))
     (tmp_path / "pkg" / "gone.py").unlink()
     os.utime(tmp_path, (1000, 1000))  # only pkg/ records the deletion
-    assert local.local_package(deploy_config()) == zip_path
+    assert local_run.local_package(deploy_config()) == zip_path
     assert project == ["build"]
 
 
@@ -395,7 +396,7 @@ def test_local_run_adds_the_environment_and_warns_of_another_platform() -> None:
     with override_settings(
         DJANGO_LAMBDA={"ARCHITECTURE": other, "ENVIRONMENT": {"GREETING": "hi"}}
     ):
-        run = local.local_run(
+        run = local_run.local_run(
             deploy_config(),
             package=Path("given.zip"),
             environment={"DJANGO_LAMBDA_KEY": "k"},
@@ -419,7 +420,7 @@ def test_local_run_takes_the_deployed_functions_options_as_they_are() -> None:
     warnings: list[str] = []
     # Settings that local options would refuse: the deployed function's are used instead.
     with override_settings(DJANGO_LAMBDA={"ENVIRONMENT": {"DEBUG": 1}}):
-        run = local.local_run(
+        run = local_run.local_run(
             deploy_config(),
             package=Path("deployed.zip"),
             deployed=deployed,
@@ -444,7 +445,7 @@ def test_local_run_reports_a_failed_build(
 
     monkeypatch.setattr(build, "build_package", build_package)
     with pytest.raises(local.LocalRunError) as caught:
-        local.local_run(deploy_config())
+        local_run.local_run(deploy_config())
     assert str(caught.value) == (
         "Building the package failed: requirements.txt names no such distribution 'nope'."
     )

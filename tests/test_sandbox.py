@@ -214,7 +214,7 @@ def test_a_corrupt_record_is_an_error_naming_the_file(tmp_path: Path) -> None:
 def test_without_moto_the_error_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox, "find_spec", lambda name: None)
+    monkeypatch.setattr(sandbox.server, "find_spec", lambda name: None)
 
     with pytest.raises(sandbox.SandboxError) as error:
         sandbox.activate(tmp_path)

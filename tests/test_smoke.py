@@ -16,9 +16,10 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_lambda import build, local, smoke
+from django_lambda import build, local
 from django_lambda.conf import local_runtime
 from django_lambda.configuration import DeployConfig
+from django_lambda.deploy import smoke
 from django_lambda.local import front_door
 from tests.deploy_helpers import deploy
 from tests.local_packages import BROKEN_HANDLER, write_package, zip_package

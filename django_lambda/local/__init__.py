@@ -35,13 +35,7 @@ from django_lambda.local.function import (
     local_architecture,
 )
 from django_lambda.local.isolation import Isolation, unprivileged_user
-from django_lambda.local.options import (
-    LocalRun,
-    function_options,
-    local_package,
-    local_run,
-    platform_mismatch,
-)
+from django_lambda.local.options import function_options, platform_mismatch
 from django_lambda.local.pool import FunctionPool
 from django_lambda.local.runtime_api import RuntimeAPI
 from django_lambda.local.server import LocalServer, serve
@@ -53,7 +47,6 @@ __all__ = [
     "InvokeResult",
     "Isolation",
     "LocalFunction",
-    "LocalRun",
     "LocalRunError",
     "LocalServer",
     "RuntimeAPI",
@@ -61,8 +54,6 @@ __all__ = [
     "function_options",
     "lambda_variables",
     "local_architecture",
-    "local_package",
-    "local_run",
     "missing_module",
     "platform_mismatch",
     "runtime_dir",

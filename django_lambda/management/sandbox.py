@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_lambda import sandbox
+from django_lambda import local, sandbox
 from django_lambda.conf import SETTING_NAME, deploy_config
 from django_lambda.configuration import DeployConfig
 from django_lambda.sandbox import sandbox_config
@@ -109,8 +109,6 @@ class SandboxCommandMixin(BaseCommand):
         moto keeps functions but cannot run them (that needs Docker): the
         deployed package runs here, under the Lambda runtime client.
         """
-        from django_lambda import local
-
         deployed = self.deployed_package(info, config, qualifier)
         try:
             self.sandbox_options = sandbox.local_function_options(config, deployed)

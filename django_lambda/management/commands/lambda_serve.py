@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_lambda import aws, local
 from django_lambda.configuration import DeployConfig
+from django_lambda.deploy import local_run
 from django_lambda.local import front_door
 from django_lambda.management.local_run import LocalRunCommandMixin
 from django_lambda.sandbox import SandboxInfo
@@ -83,7 +84,7 @@ class Command(LocalRunCommandMixin, BaseCommand):
         if concurrency < 1:
             raise CommandError(f"--concurrency must be 1 or more, not {concurrency}.")
         try:
-            run = local.local_run(
+            run = local_run.local_run(
                 config,
                 package=package,
                 deployed=self.sandbox_options,

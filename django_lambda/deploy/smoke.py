@@ -26,8 +26,8 @@ from typing import Any
 from django_lambda import local
 from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
 from django_lambda.configuration import DeployConfig
+from django_lambda.deploy.child import static_configuration
 from django_lambda.events import client
-from django_lambda.function_env import static_configuration
 from django_lambda.local import front_door
 from django_lambda.progress import Say
 

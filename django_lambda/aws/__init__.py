@@ -1,0 +1,32 @@
+"""AWS for the deploy and the commands, one module per thing it manages.
+
+- ``errors``: ``DeployError`` and ``explain()``, which names the AWS error code and a fix;
+- ``clients``: boto3 clients, made lazily and only there (``client()``), and ``call()``,
+  the one place that retries; ``Aws`` is one region's clients and calls;
+- ``function``, ``code``: the function's configuration and its package (``package_key``);
+- ``versions``: published versions and the alias that carries the traffic;
+- ``routes``: the Function URL or HTTP API, and the permissions to invoke the alias;
+- ``deployer``: ``Deployer``, the deploy's steps (upload, publish, route, rollback).
+
+Each part takes an ``Aws`` (or the part it builds on) and the ``DeployConfig``;
+a new resource (an execution role, a bucket, logs) is a new module of that shape.
+"""
+
+from django_lambda.aws.clients import Aws, call, client, credential_variables
+from django_lambda.aws.code import package_key
+from django_lambda.aws.deployer import Deployer, Deployment
+from django_lambda.aws.errors import DeployError, explain
+from django_lambda.aws.function import settings_module
+
+__all__ = [
+    "Aws",
+    "DeployError",
+    "Deployer",
+    "Deployment",
+    "call",
+    "client",
+    "credential_variables",
+    "explain",
+    "package_key",
+    "settings_module",
+]
