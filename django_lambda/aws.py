@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django_lambda import gate
-from django_lambda.build import BuildResult, format_largest, format_size, sha256_hex
 from django_lambda.conf import HANDLER, SETTING_NAME
 from django_lambda.configuration import DeployConfig
+from django_lambda.package import BuildResult, format_largest, format_size, sha256_hex
 from django_lambda.progress import Say, quiet
 
 # Above this a zip cannot go in the request body of CreateFunction/UpdateFunctionCode:

@@ -86,7 +86,7 @@ def check_package_settings(
 ) -> list[CheckMessage]:
     # Imported here: checks.py loads at every start (AppConfig.ready), and the
     # build code (zipfile, tempfile, ...) has no business in a cold start.
-    from django_lambda.build import (
+    from django_lambda.package.rules import (
         BUILD_DIR_HINT,
         INCLUDE_HINT,
         MACHINES,
@@ -238,7 +238,7 @@ _TRANSLATIONS = "package/locale/fr/LC_MESSAGES/django.mo"
 
 
 def _check_prune() -> list[CheckMessage]:
-    from django_lambda.build import excluded  # not at import: see check_package_settings
+    from django_lambda.package.rules import excluded  # not at import: see check_package_settings
 
     errors: list[CheckMessage] = []
     prune = lambda_settings.PRUNE
@@ -950,7 +950,7 @@ def check_static_storage(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
     """E020-E023: the manifest directory and the options of ``StaticStorage``."""
-    from django_lambda.build import is_static_storage
+    from django_lambda.package.rules import is_static_storage
     from django_lambda.storage import OWN_OPTIONS
 
     config = getattr(settings, "STORAGES", {}).get("staticfiles", {})

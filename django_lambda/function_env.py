@@ -265,22 +265,23 @@ def static_staging(config: DeployConfig) -> Path:
 def build_with_static(config: DeployConfig, *, say: Say) -> Path:
     """Collect the static files (without AWS) and build the package, as ``lambda_deploy
     --build-only`` does, for the local runs' automatic build: the package gets its manifest."""
-    from django_lambda import build, local, versions
+    from django_lambda import local, package
+    from django_lambda.package import versions
 
     try:
         environment = FunctionEnvironment.from_config(config)
     except local.LocalRunError as error:
-        raise build.BuildError(str(error)) from None
+        raise package.BuildError(str(error)) from None
     staging = static_staging(config)
     try:
         collected = collect_static(
             environment, staging=staging, uploads=False, verbosity=0, local_storages=False
         )
     except FunctionEnvironmentError as error:
-        raise build.BuildError(f"collectstatic failed: {error}") from None
+        raise package.BuildError(f"collectstatic failed: {error}") from None
     if collected.reason:
         say(f"Static files not collected: {collected.reason}.")
-    result = build.build_package(config, say=say)
+    result = package.build_package(config, say=say)
     versions.check_build(result, project_dir=config.project_dir, say=say)
     return result.zip_path
 

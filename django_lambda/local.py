@@ -358,7 +358,7 @@ def unpack(zip_path: Path, root: Path | None = None) -> Path:
     zip_path = Path(zip_path).absolute()
     if not zip_path.is_file():
         raise LocalRunError(f"No package at {zip_path}: build it first (lambda_deploy builds it).")
-    from django_lambda.build import code_sha256, sha256_hex
+    from django_lambda.package import code_sha256, sha256_hex
 
     root = Path(root).absolute() if root else zip_path.parent / "unpacked"
     target = root / sha256_hex(code_sha256(zip_path))[:16]
@@ -452,7 +452,7 @@ def runtime_entries(distributions: Sequence[str] = (RUNTIME_CLIENT,)) -> list[Pa
     Only these go on the function's import path next to the package: not the
     whole site-packages they were installed into.
     """
-    from django_lambda.build import canonical_name
+    from django_lambda.package import canonical_name
 
     seen: set[str] = set()
     entries: set[Path] = set()
@@ -1203,12 +1203,12 @@ def function_options(config: DeployConfig) -> dict[str, Any]:
 def _newest_input(config: DeployConfig) -> float:
     """The newest modification time among the files a build would put in the package,
     and the project directories that hold them."""
-    from django_lambda import build
+    from django_lambda import package
 
     project_dir = config.project_dir.resolve()
     # The build's own selection, so that what is checked is exactly what ships.
-    files = build.project_files(config, skip=(config.build_dir.resolve(),), say=quiet)
-    paths = {*files.values(), *build.own_source().values()}
+    files = package.project_files(config, skip=(config.build_dir.resolve(),), say=quiet)
+    paths = {*files.values(), *package.own_source().values()}
     # A deleted file leaves no mtime behind, but its directory's changes.
     paths |= {
         parent

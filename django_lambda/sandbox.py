@@ -219,7 +219,7 @@ def store_package(info: SandboxInfo, function_name: str, zip_path: Path) -> str:
     ``deployed_package`` checks against the function's CodeSha256.
     """
     from django_lambda.aws import package_key
-    from django_lambda.build import code_sha256
+    from django_lambda.package import code_sha256
 
     data = Path(zip_path).read_bytes()
     key = package_key(function_name, code_sha256(data))
@@ -234,7 +234,7 @@ def deployed_package(
     from botocore.exceptions import ClientError
 
     from django_lambda.aws import package_key
-    from django_lambda.build import code_sha256
+    from django_lambda.package import code_sha256
 
     where = f"{function_name}:{qualifier}" if qualifier else function_name
     lambda_client = info.client("lambda")

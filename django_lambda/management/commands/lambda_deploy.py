@@ -11,10 +11,11 @@ from typing import Any
 from django.core.checks import CheckMessage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_lambda import aws, build, checks, function_env, local, smoke, versions
+from django_lambda import aws, checks, function_env, local, package, smoke
 from django_lambda.conf import SETTING_NAME
 from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin
+from django_lambda.package import versions
 from django_lambda.sandbox import SandboxInfo, ensure_public_bucket
 
 PREVIOUS = "previous"
@@ -22,7 +23,7 @@ PREVIOUS = "previous"
 # What a step reports as its failure, named after the step.
 STEP_ERRORS = (
     aws.DeployError,
-    build.BuildError,
+    package.BuildError,
     function_env.FunctionEnvironmentError,
     local.LocalRunError,
     smoke.SmokeTestError,
@@ -38,7 +39,7 @@ class Command(SandboxCommandMixin, BaseCommand):
     # The checks are the first step, with the deploy-time ones added.
     requires_system_checks = ()
     # The package this run built, if it built one.
-    built: build.BuildResult | None = None
+    built: package.BuildResult | None = None
     # The last quarter of an upload reported as a plain line (not on a terminal).
     reported_quarter = 0
     # The sandbox this run deploys to, if any.
@@ -161,7 +162,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         if quarter > self.reported_quarter:
             self.reported_quarter = quarter
             self.detail(
-                f"Uploaded {build.format_size(sent)} of {build.format_size(total)} ({percent}%)."
+                f"Uploaded {package.format_size(sent)} of {package.format_size(total)} "
+                f"({percent}%)."
             )
 
     @contextmanager
@@ -229,7 +231,7 @@ class Command(SandboxCommandMixin, BaseCommand):
 
     def run_build(
         self, *, skip_static: bool, smoke_test: bool, output: str | None = None
-    ) -> build.BuildResult | None:
+    ) -> package.BuildResult | None:
         self.run_checks()
         self.run_collectstatic(skip_static=skip_static, uploads=not self.build_only)
         with self.step(3, "build"):
@@ -238,7 +240,7 @@ class Command(SandboxCommandMixin, BaseCommand):
                 result = None
             else:
                 # Looked up on the module at call time, so tests can replace it.
-                result = build.build_package(
+                result = package.build_package(
                     self.config, output=Path(output) if output else None, say=self.detail
                 )
                 self.detail(f"CodeSha256 {result.sha256}")
@@ -247,7 +249,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         self.run_smoke_test(result, enabled=smoke_test)
         return result
 
-    def run_smoke_test(self, result: build.BuildResult | None, *, enabled: bool) -> None:
+    def run_smoke_test(self, result: package.BuildResult | None, *, enabled: bool) -> None:
         with self.step(4, "smoke test"):
             if not enabled:
                 self.detail("Skipped (--no-smoke-test).")

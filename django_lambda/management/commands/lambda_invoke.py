@@ -298,12 +298,13 @@ class Command(SandboxCommandMixin, BaseCommand):
     def invoke_local(
         self, payload: Any, package: Path | None, log: bool
     ) -> tuple[Any, dict[str, Any] | None, str]:
-        from django_lambda import build, gate
+        from django_lambda import gate
+        from django_lambda.package import BuildError
 
         say = self.stderr_note
         try:
             zip_path = package.absolute() if package else local.local_package(self.config, say=say)
-        except build.BuildError as error:
+        except BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         if self.sandbox_options is not None:
             options = self.sandbox_options  # the deployed environment, with its key

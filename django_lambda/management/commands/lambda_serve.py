@@ -83,14 +83,15 @@ class Command(SandboxCommandMixin, BaseCommand):
         alias: str | None,
         **options: Any,
     ) -> None:
-        from django_lambda import aws, build, front_door
+        from django_lambda import aws, front_door
+        from django_lambda.package import BuildError
 
         addr, port = self.address(addrport, use_ipv6, addr, port)
         if concurrency < 1:
             raise CommandError(f"--concurrency must be 1 or more, not {concurrency}.")
         try:
             zip_path = package.absolute() if package else local.local_package(config, say=self.note)
-        except build.BuildError as error:
+        except BuildError as error:
             raise CommandError(f"Building the package failed: {error}") from None
         try:
             function_options = self.sandbox_options or local.function_options(config)
