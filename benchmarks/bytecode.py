@@ -31,7 +31,7 @@ from benchmarks.package import make_project, measure_zip, megabytes
 BUILD = """
 import dataclasses, json, os
 from pathlib import Path
-from django_lambda.build import build_package
+from django_lambda.package import build_package
 from django_lambda.conf import deploy_config
 config = dataclasses.replace(deploy_config(), compile={compile})
 build_package(config, output=Path({output!r}))

@@ -140,7 +140,7 @@ def talk_recipe(project: Path, work: Path, pip_cache: Path) -> Measure:
 def our_build(project: Path, work: Path, pip_cache: Path) -> Measure:
     """``manage.py lambda_deploy --skip-static --build-only PATH`` (the zip lands in ``work``).
 
-    Before lambda_deploy exists, ``build.build_package`` through ``manage.py
+    Before lambda_deploy exists, ``package.build_package`` through ``manage.py
     shell``: the same build, without the command's check step.
     """
     target = work / "django-lambda.zip"
@@ -151,7 +151,7 @@ def our_build(project: Path, work: Path, pip_cache: Path) -> Measure:
         command = [
             "shell",
             "-c",
-            "from pathlib import Path; from django_lambda.build import build_package; "
+            "from pathlib import Path; from django_lambda.package import build_package; "
             "from django_lambda.conf import deploy_config; "
             f"build_package(deploy_config(), output=Path({str(target)!r}))",
         ]

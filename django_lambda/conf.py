@@ -159,7 +159,7 @@ def is_str_list(value: object) -> TypeGuard[list[str] | tuple[str, ...]]:
 def _merged() -> dict[str, Any]:
     user = getattr(settings, SETTING_NAME, None) or {}
     if not isinstance(user, dict):
-        # checks.py reports this (django_lambda.E002); fall back to defaults.
+        # The checks report this (django_lambda.E002); fall back to defaults.
         user = {}
     return {**DEFAULTS, **user}
 

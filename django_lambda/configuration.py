@@ -1,7 +1,7 @@
 """The deploy's configuration as one frozen value: what ``conf.deploy_config()`` builds.
 
 A command builds it once from the settings and passes it down, as an
-argument, to the builder (``build.build_package``), the deployer
+argument, to the builder (``package.build_package``), the deployer
 (``aws.Deployer``) and the local runs (``local.function_options``,
 ``deploy.local_run.local_package``, ``smoke.smoke_test``); the sandbox derives its own
 with ``dataclasses.replace`` (``sandbox.sandbox_config``). It lives apart

@@ -42,11 +42,11 @@ def role_arn() -> Iterator[str]:
 
 @pytest.fixture
 def fake_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBuild:
-    """build.build_package replaced by a small real zip (see tests.deploy_helpers)."""
-    from django_lambda import build
+    """package.build_package replaced by a small real zip (see tests.deploy_helpers)."""
+    from django_lambda import package
 
     fake = FakeBuild(tmp_path)
-    monkeypatch.setattr(build, "build_package", fake)
+    monkeypatch.setattr(package, "build_package", fake)
     return fake
 
 

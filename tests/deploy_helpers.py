@@ -14,8 +14,8 @@ from typing import Any
 import django
 from django.core.management import call_command
 
-from django_lambda.build import BuildResult
 from django_lambda.configuration import DeployConfig
+from django_lambda.package import BuildResult
 
 HANDLER_SOURCE = '''"""Stand-in for django_lambda.handler inside the test package."""
 
@@ -32,7 +32,7 @@ DJANGO_SOURCE = f"VERSION = {django.VERSION!r}\n"
 
 @dataclass
 class FakeBuild:
-    """Replaces build.build_package: writes a small real zip holding a handler module."""
+    """Replaces package.build_package: writes a small real zip holding a handler module."""
 
     directory: Path
     body: str = "v1"

@@ -29,9 +29,9 @@ from django.conf import global_settings, settings
 from django.test import override_settings
 from django.utils import translation
 
-from django_lambda import build
-from django_lambda.build import BuildError, BuildResult, remove_distributions
+from django_lambda import package
 from django_lambda.conf import deploy_config
+from django_lambda.package import BuildError, BuildResult, remove_distributions
 
 
 def make_wheel(
@@ -116,8 +116,8 @@ def offline_pip(monkeypatch: pytest.MonkeyPatch, wheels: Path) -> None:
 
 
 def build_package(**options: Any) -> BuildResult:
-    """``build.build_package`` for the configuration of the current settings."""
-    return build.build_package(deploy_config(), **options)
+    """``package.build_package`` for the configuration of the current settings."""
+    return package.build_package(deploy_config(), **options)
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -424,7 +424,7 @@ def test_warm_rebuild_reuses_the_installed_requirements(
         raise AssertionError(f"pip ran again: {args}")
 
     with monkeypatch.context() as patch:
-        patch.setattr(build, "run_pip", no_pip)
+        patch.setattr("django_lambda.package.requirements.run_pip", no_pip)
         messages: list[str] = []
         warm = build_package(say=messages.append)
 
@@ -433,13 +433,13 @@ def test_warm_rebuild_reuses_the_installed_requirements(
     assert f"Requirements unchanged: reusing {project / '.lambda' / 'requirements'}." in messages
 
     calls: list[list[str]] = []
-    real_run_pip = build.run_pip
+    real_run_pip = package.run_pip
 
     def counting_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
         calls.append(args)
         return real_run_pip(args, cwd=cwd)
 
-    monkeypatch.setattr(build, "run_pip", counting_pip)
+    monkeypatch.setattr("django_lambda.package.requirements.run_pip", counting_pip)
     (project / "requirements.txt").write_text("purepkg\n")
     changed = build_package()
     assert len(calls) == 1
@@ -485,7 +485,7 @@ def test_pip_gets_the_target_platform_and_python(
         calls.append(args)
         return subprocess.CompletedProcess(args, 1, "", "ERROR: stop here")
 
-    monkeypatch.setattr(build, "run_pip", fake_pip)
+    monkeypatch.setattr("django_lambda.package.requirements.run_pip", fake_pip)
     with pytest.raises(BuildError, match="exit code 1"):
         build_package()
 
@@ -542,7 +542,7 @@ def test_over_the_unzipped_limit_is_refused_with_the_largest_packages(
 ) -> None:
     write(project, {"bulky/data.bin": "x" * 3_000_000})
     lambda_setting(REQUIREMENTS=None)
-    monkeypatch.setattr(build, "UNZIPPED_LIMIT", 2_000_000)
+    monkeypatch.setattr("django_lambda.package.build.UNZIPPED_LIMIT", 2_000_000)
 
     with pytest.raises(BuildError) as raised:
         build_package()
@@ -583,7 +583,7 @@ def test_default_requirements_file_is_optional(
     project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (project / "requirements.txt").unlink()
-    monkeypatch.setattr(build, "run_pip", None)
+    monkeypatch.setattr("django_lambda.package.requirements.run_pip", None)
     messages: list[str] = []
 
     build_package(say=messages.append)
@@ -673,7 +673,7 @@ def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
     import io
 
     stream = io.BytesIO()
-    writer = build.ZipWriter(stream)
+    writer = package.ZipWriter(stream)
     for number in range(70_000):
         writer.add(f"m/{number:05}.py", data=b"", mode=0o644)
     writer.add("m/last.py", data=b"x = 1\n" * 10, mode=0o755)
@@ -686,10 +686,10 @@ def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
         assert archive.testzip() is None
     assert stat.S_IMODE(infos[-1].external_attr >> 16) == 0o755
     # The classic end record says "see zip64"; the zip64 one holds the count.
-    data = stream.getvalue().removesuffix(build.ZIP_COMMENT)
+    data = stream.getvalue().removesuffix(package.ZIP_COMMENT)
     end = struct.unpack("<IHHHHIIH", data[-22:])
     assert end[:5] == (0x06054B50, 0, 0, 0xFFFF, 0xFFFF)
-    assert end[7] == len(build.ZIP_COMMENT)
+    assert end[7] == len(package.ZIP_COMMENT)
     locator = struct.unpack("<IIQI", data[-42:-22])
     assert locator[0] == 0x07064B50
     end64 = struct.unpack("<IQHHIIQQQQ", data[locator[2] : locator[2] + 56])
@@ -818,7 +818,7 @@ def test_the_package_serves_a_request_with_nothing_else_on_the_path(
     ],
 )
 def test_exclude_patterns(relative: str, pattern: str, matches: bool) -> None:
-    assert build.excluded(relative, [pattern]) is matches
+    assert package.excluded(relative, [pattern]) is matches
 
 
 def test_a_link_to_a_parent_directory_is_not_followed(project: Path, lambda_setting: Any) -> None:
@@ -1158,7 +1158,7 @@ def test_changing_prune_settings_rebuilds_without_pip(
     def no_pip(args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
         raise AssertionError(f"pip ran again: {args}")
 
-    monkeypatch.setattr(build, "run_pip", no_pip)
+    monkeypatch.setattr("django_lambda.package.requirements.run_pip", no_pip)
     lambda_setting(PRUNE=[])
     with override_settings(STORAGES=STATIC_STORAGES):
         whole = build_package(output=tmp_path / "whole.zip")
@@ -1194,7 +1194,7 @@ def test_a_subclass_of_static_storage_counts(monkeypatch: pytest.MonkeyPatch) ->
     subclass = type("SiteStatic", (storage.StaticStorage,), {"__module__": __name__})
     monkeypatch.setattr(sys.modules[__name__], "SiteStatic", subclass, raising=False)
     with override_settings(STORAGES={"staticfiles": {"BACKEND": f"{__name__}.SiteStatic"}}):
-        assert build.uses_static_storage() is True
+        assert package.uses_static_storage() is True
 
 
 @pytest.mark.parametrize(
@@ -1207,12 +1207,12 @@ def test_a_subclass_of_static_storage_counts(monkeypatch: pytest.MonkeyPatch) ->
 )
 def test_uses_static_storage(backend: str, expected: bool) -> None:
     with override_settings(STORAGES={"staticfiles": {"BACKEND": backend}}):
-        assert build.uses_static_storage() is expected
+        assert package.uses_static_storage() is expected
 
 
 def test_no_staticfiles_storage_is_not_static_storage() -> None:
     with override_settings(STORAGES={"default": {"BACKEND": "x.Y"}}):
-        assert build.uses_static_storage() is False
+        assert package.uses_static_storage() is False
 
 
 def test_a_staticfiles_backend_that_cannot_be_imported_is_a_build_error() -> None:
@@ -1220,7 +1220,7 @@ def test_a_staticfiles_backend_that_cannot_be_imported_is_a_build_error() -> Non
         override_settings(STORAGES={"staticfiles": {"BACKEND": "mysite.storage.Missing"}}),
         pytest.raises(BuildError) as raised,
     ):
-        build.uses_static_storage()
+        package.uses_static_storage()
     assert str(raised.value) == (
         "STORAGES['staticfiles']['BACKEND'] is 'mysite.storage.Missing', which cannot be "
         "imported (No module named 'mysite'). Fix the setting, or set "
@@ -1241,12 +1241,12 @@ def test_pruned_files_says_why_and_keeps_static_dirs_that_hold_code() -> None:
         "bin/tool",
         "lib/bin/helper.sh",
     ]
-    assert build.pruned_files(names, patterns=["*.po", "/bin"], static=True) == {
-        "app/static/app/site.css": build.STATIC_SOURCES,
+    assert package.pruned_files(names, patterns=["*.po", "/bin"], static=True) == {
+        "app/static/app/site.css": package.STATIC_SOURCES,
         "app/locale/fr/LC_MESSAGES/django.po": "*.po",
         "bin/tool": "/bin",
     }
-    assert build.pruned_files(names, patterns=[], static=False) == {}
+    assert package.pruned_files(names, patterns=[], static=False) == {}
 
 
 # -- Translations the site never reads (PRUNE_LOCALES) ------------------------
@@ -1339,7 +1339,7 @@ def test_django_default_languages_keep_every_language_django_offers(
 ) -> None:
     with override_settings(USE_I18N=True):
         assert settings.LANGUAGES == global_settings.LANGUAGES
-        kept = build.kept_locales()
+        kept = package.kept_locales()
         result = build_package()
 
     # Regional variants Django does not offer (it has no "de-at" or "fr-ca") go.
@@ -1386,7 +1386,7 @@ def test_builds_pruned_to_the_sites_languages_are_byte_identical(
     ],
 )
 def test_locale_names_are_where_gettext_looks(language: str, names: set[str]) -> None:
-    assert build.locale_names(language) == names
+    assert package.locale_names(language) == names
     # gettext itself agrees (its expansion also tries codeset spellings, which
     # no package uses for a directory name).
     assert names == {
@@ -1405,11 +1405,11 @@ def test_pruned_files_prunes_only_catalogs_of_other_locales() -> None:
         "app/locale/fr/LC_MESSAGES/notes.txt",
         "locale/fr/LC_MESSAGES/top.mo",
     ]
-    assert build.pruned_files(names, patterns=["*.po"], static=False, locales={"de"}) == {
-        "app/locale/fr/LC_MESSAGES/django.mo": build.UNUSED_TRANSLATIONS,
+    assert package.pruned_files(names, patterns=["*.po"], static=False, locales={"de"}) == {
+        "app/locale/fr/LC_MESSAGES/django.mo": package.UNUSED_TRANSLATIONS,
         "app/locale/fr/LC_MESSAGES/django.po": "*.po",
     }
-    assert build.pruned_files(names, patterns=[], static=False, locales=None) == {}
+    assert package.pruned_files(names, patterns=[], static=False, locales=None) == {}
 
 
 # The runtime of this interpreter: the build compiles bytecode only for it (and
@@ -1454,7 +1454,7 @@ def test_bytecode_ships_for_every_module_and_is_what_loads(
     sources = {name for name in names if name.endswith(".py")}
     bytecode = {name for name in names if name.endswith(".pyc")}
     assert {"shop/version.py", "purepkg/util.py", "django_lambda/handler.py"} <= sources
-    assert bytecode == ({build.bytecode_name(name) for name in sources} if compile_ else set())
+    assert bytecode == ({package.bytecode_name(name) for name in sources} if compile_ else set())
     code = "import shop.version, purepkg.util; print(shop.version.BUILT, purepkg.util.X)"
     assert run_unpacked(result.zip_path, tmp_path / "task", code) == loaded
 
@@ -1489,7 +1489,7 @@ def test_builds_with_bytecode_are_byte_identical_and_reuse_it(
         raise AssertionError(f"compiled again: {args}")
 
     with monkeypatch.context() as patch:
-        patch.setattr(build, "_compile_module", no_compile)
+        patch.setattr("django_lambda.package.bytecode._compile_module", no_compile)
         warm = build_package(output=tmp_path / "warm.zip")
     (project / "shop" / "models.py").write_text("# models, changed\n")
     changed = build_package(output=tmp_path / "changed.zip")
@@ -1517,7 +1517,7 @@ def test_bytecode_follows_pruning_and_shadowing(project: Path, lambda_setting: A
         purepkg = {
             name: archive.read(name) for name in archive.namelist() if name.startswith("purepkg/")
         }
-    init_pyc = build.bytecode_name("purepkg/__init__.py")
+    init_pyc = package.bytecode_name("purepkg/__init__.py")
     assert set(purepkg) == {"purepkg/__init__.py", init_pyc}
     source = b"# the project's own purepkg\n"
     assert purepkg[init_pyc][8:16] == importlib.util.source_hash(source)
@@ -1534,7 +1534,7 @@ def test_compiler_warnings_neither_show_nor_fail_the_module(
         warnings.simplefilter("error")
         result = build_package(say=messages.append)
 
-    assert build.bytecode_name("shop/odd.py") in zip_names(result.zip_path)
+    assert package.bytecode_name("shop/odd.py") in zip_names(result.zip_path)
     assert not [message for message in messages if message.startswith("Warning")]
 
 
@@ -1550,8 +1550,8 @@ def test_a_module_that_does_not_compile_ships_as_source_alone(
     names = zip_names(result.zip_path)
     assert "purepkg/__init__.py" in names
     # Not even the installed purepkg's: it would load instead of the project's module.
-    assert build.bytecode_name("purepkg/__init__.py") not in names
-    assert build.bytecode_name("purepkg/util.py") in names
+    assert package.bytecode_name("purepkg/__init__.py") not in names
+    assert package.bytecode_name("purepkg/util.py") in names
     assert (
         "Warning: shipping without bytecode 1 file of the project that did not compile "
         "(importing such a file fails on Lambda too): purepkg/__init__.py."

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_lambda import aws, build, gate
+from django_lambda import aws, gate, package
 from django_lambda.configuration import DeployConfig
 from tests.deploy_helpers import FakeBuild, deploy, write_site
 
@@ -439,7 +439,7 @@ def test_large_package_goes_through_s3_with_progress(
         output = deploy("--skip-static")
 
     result = fake_build(output=None)
-    key = f"django-lambda/site/{build.sha256_hex(result.sha256)}.zip"
+    key = f"django-lambda/site/{package.sha256_hex(result.sha256)}.zip"
     assert s3.get_object(Bucket="site-deploys", Key=key)["Body"].read() == (
         result.zip_path.read_bytes()
     )
@@ -496,10 +496,10 @@ def test_large_package_without_bucket_names_fix_and_largest(
 
 
 def test_build_error_names_step(site: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_build(config: DeployConfig, **kwargs: Any) -> build.BuildResult:
-        raise build.BuildError("No wheel for 'psycopg2' on manylinux2014_x86_64.")
+    def failing_build(config: DeployConfig, **kwargs: Any) -> package.BuildResult:
+        raise package.BuildError("No wheel for 'psycopg2' on manylinux2014_x86_64.")
 
-    monkeypatch.setattr(build, "build_package", failing_build, raising=False)
+    monkeypatch.setattr(package, "build_package", failing_build, raising=False)
 
     with pytest.raises(CommandError, match=r"\[3/7\] build failed: No wheel for 'psycopg2'"):
         deploy("--skip-static")
@@ -591,7 +591,7 @@ def test_s3_object_already_uploaded_is_reused(
     # As after a deploy that uploaded to S3 and then failed.
     monkeypatch.setattr(aws.code, "DIRECT_UPLOAD_LIMIT", 10)
     result = fake_build(output=None)
-    key = f"django-lambda/site/{build.sha256_hex(result.sha256)}.zip"
+    key = f"django-lambda/site/{package.sha256_hex(result.sha256)}.zip"
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="site-deploys")
     s3.put_object(Bucket="site-deploys", Key=key, Body=result.zip_path.read_bytes())

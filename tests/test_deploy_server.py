@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 from moto.server import ThreadedMotoServer
 
-from django_lambda import build
+from django_lambda import package
 from tests.deploy_helpers import FakeBuild, deploy
 
 
@@ -30,7 +30,7 @@ def test_deploy_and_rollback_through_endpoint_url(
     endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = FakeBuild(tmp_path)
-    monkeypatch.setattr(build, "build_package", fake, raising=False)
+    monkeypatch.setattr(package, "build_package", fake, raising=False)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     clients: dict[str, Any] = {
         name: boto3.client(name, region_name="eu-west-1", endpoint_url=endpoint)

@@ -1,6 +1,6 @@
 """End to end: a real Django site, built into a real package, run under awslambdaric.
 
-The package comes from ``build.build_package`` (the requirements file lists
+The package comes from ``package.build_package`` (the requirements file lists
 nothing; Django and its dependencies are copied into the project, so no test
 reaches PyPI) and its ``django_lambda.handler.lambda_handler`` serves it.
 """

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
-from django_lambda import build, local
+from django_lambda import local, package
 from django_lambda.conf import DEFAULT_RUNTIME_PACKAGES, deploy_config, local_runtime
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy import local_run
@@ -228,7 +228,7 @@ def test_unpack_is_keyed_by_the_package_bytes(tmp_path: Path) -> None:
     assert local.unpack(first, root) == local.unpack(same, root)
     unpacked_other = local.unpack(other, root)
     assert unpacked_other != local.unpack(first, root)
-    assert unpacked_other.name == build.sha256_hex(build.code_sha256(other))[:16]
+    assert unpacked_other.name == package.sha256_hex(package.code_sha256(other))[:16]
     # The zip's modes, without write permissions: the task root is read-only.
     assert (unpacked_other / "bin" / "tool").stat().st_mode & 0o777 == 0o555
     assert (unpacked_other / "django_lambda" / "handler.py").stat().st_mode & 0o777 == 0o444
@@ -313,11 +313,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
 
     def build_package(
         config: DeployConfig, *, output: Path | None = None, say: Any = None
-    ) -> build.BuildResult:
+    ) -> package.BuildResult:
         calls.append("build")
         return fake(config, output=output, say=say)
 
-    monkeypatch.setattr(build, "build_package", build_package)
+    monkeypatch.setattr(package, "build_package", build_package)
     with override_settings(DJANGO_LAMBDA={"PROJECT_DIR": str(tmp_path)}):
         yield calls
 
@@ -440,10 +440,10 @@ def test_local_run_reports_a_failed_build(
 ) -> None:
     (tmp_path / ".lambda" / "package.zip").unlink()
 
-    def build_package(config: DeployConfig, **kwargs: Any) -> build.BuildResult:
-        raise build.BuildError("requirements.txt names no such distribution 'nope'.")
+    def build_package(config: DeployConfig, **kwargs: Any) -> package.BuildResult:
+        raise package.BuildError("requirements.txt names no such distribution 'nope'.")
 
-    monkeypatch.setattr(build, "build_package", build_package)
+    monkeypatch.setattr(package, "build_package", build_package)
     with pytest.raises(local.LocalRunError) as caught:
         local_run.local_run(deploy_config())
     assert str(caught.value) == (

@@ -19,8 +19,8 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from django_lambda.build import NEVER_SHIP, SECRETS, BuildError, build_package, excluded
 from django_lambda.conf import deploy_config
+from django_lambda.package import NEVER_SHIP, SECRETS, BuildError, build_package, excluded
 from django_lambda.progress import quiet
 
 EXCLUDE = ["docs", "*.log", "/private", "app/*.pem"]

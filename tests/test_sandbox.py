@@ -15,7 +15,7 @@ from unittest import mock
 import pytest
 from django.test import override_settings
 
-from django_lambda import aws, build, sandbox
+from django_lambda import aws, package, sandbox
 from django_lambda.conf import deploy_config
 from tests.serving import sandbox_processes
 
@@ -292,15 +292,15 @@ def test_a_copy_that_does_not_match_codesha256_is_refused(
     info = sandbox.activate(shared_project)
     code = make_zip("def handler(event, context): return 2\n")
     create_function(info, "tampered", code)
-    key = aws.package_key("tampered", build.code_sha256(code))
+    key = aws.package_key("tampered", package.code_sha256(code))
     aws.client("s3").put_object(Bucket=sandbox.CODE_BUCKET, Key=key, Body=b"other bytes")
 
     with pytest.raises(sandbox.SandboxError) as error:
         sandbox.deployed_package(info, shared_project, "tampered", None)
 
     assert str(error.value) == (
-        f"s3://{sandbox.CODE_BUCKET}/{key} has CodeSha256 {build.code_sha256(b'other bytes')}, "
-        f"but tampered runs {build.code_sha256(code)}: "
+        f"s3://{sandbox.CODE_BUCKET}/{key} has CodeSha256 {package.code_sha256(b'other bytes')}, "
+        f"but tampered runs {package.code_sha256(code)}: "
         "deploy it again with `manage.py lambda_deploy --sandbox`."
     )
 

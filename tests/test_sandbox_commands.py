@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_lambda import aws, build, sandbox
+from django_lambda import aws, package, sandbox
 from django_lambda.conf import deploy_config
 from tests.deploy_helpers import FakeBuild
 
@@ -58,7 +58,7 @@ def test_sandbox_stop_ends_a_running_sandbox(project: Path, command: str) -> Non
 
 def test_deploy_to_the_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake_build = FakeBuild(project)
-    monkeypatch.setattr(build, "build_package", fake_build)
+    monkeypatch.setattr(package, "build_package", fake_build)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     out, err = io.StringIO(), io.StringIO()
 
@@ -75,13 +75,13 @@ def test_deploy_to_the_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -
     configuration = aws.client("lambda").get_function_configuration(
         FunctionName="site", Qualifier="live"
     )
-    package = (project / "package.zip").read_bytes()
+    code = (project / "package.zip").read_bytes()
     assert configuration["Role"] == f"arn:aws:iam::123456789012:role/{sandbox.ROLE_NAME}"
     assert configuration["Environment"]["Variables"]["AWS_ENDPOINT_URL"] == info.endpoint_url
-    assert configuration["CodeSha256"] == build.code_sha256(package)
+    assert configuration["CodeSha256"] == package.code_sha256(code)
     key = aws.package_key("site", configuration["CodeSha256"])
     kept = aws.client("s3").get_object(Bucket=sandbox.CODE_BUCKET, Key=key)["Body"].read()
-    assert kept == package
+    assert kept == code
     assert out.getvalue().endswith(
         "Deployed 'site' (created the function; published version 1): 'live' on version 1.\n"
         f"URL: {configuration_url(project)}\n"
@@ -98,7 +98,7 @@ def test_deploy_to_the_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_a_real_role_in_the_settings_gives_way_to_the_sandbox_role(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "build_package", FakeBuild(project))
+    monkeypatch.setattr(package, "build_package", FakeBuild(project))
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     real_role = "arn:aws:iam::210987654321:role/my-site-lambda"
     setting = {"PROJECT_DIR": str(project), "FUNCTION_NAME": "site", "ROLE_ARN": real_role}
@@ -127,7 +127,7 @@ def configuration_url(project: Path) -> str:
 def test_a_dry_run_in_the_sandbox_keeps_no_package(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "build_package", FakeBuild(project))
+    monkeypatch.setattr(package, "build_package", FakeBuild(project))
     out = io.StringIO()
 
     call_command(

@@ -16,7 +16,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from django_lambda import build, local
+from django_lambda import local, package
 from django_lambda.conf import local_runtime
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy import smoke
@@ -63,12 +63,12 @@ def site(role_arn: str) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Make build.build_package build a package whose handler is the given source."""
+    """Make package.build_package build a package whose handler is the given source."""
 
     def use(handler_source: str) -> None:
         def build_package(
             config: DeployConfig, *, output: Path | None = None, say: Any = None
-        ) -> build.BuildResult:
+        ) -> package.BuildResult:
             source = tmp_path / "source"
             if not source.exists():
                 write_package(source, handler_source)
@@ -77,9 +77,9 @@ def builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], N
             zip_path = zip_package(source, output or tmp_path / "package.zip")
             data = zip_path.read_bytes()
             sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
-            return build.BuildResult(zip_path, sha, len(data), len(data))
+            return package.BuildResult(zip_path, sha, len(data), len(data))
 
-        monkeypatch.setattr(build, "build_package", build_package)
+        monkeypatch.setattr(package, "build_package", build_package)
 
     return use
 

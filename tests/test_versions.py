@@ -11,8 +11,7 @@ from pathlib import Path
 import django
 import pytest
 
-from django_lambda import versions
-from django_lambda.build import BuildError, BuildResult
+from django_lambda.package import BuildError, BuildResult, versions
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = django.get_version()

@@ -8,8 +8,8 @@ from typing import Any
 
 from django_lambda.aws.clients import Aws
 from django_lambda.aws.errors import DeployError
-from django_lambda.build import BuildResult, format_largest, format_size, sha256_hex
 from django_lambda.conf import SETTING_NAME
+from django_lambda.package import BuildResult, format_largest, format_size, sha256_hex
 
 # Above this a zip cannot go in the request body of CreateFunction/UpdateFunctionCode:
 # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html

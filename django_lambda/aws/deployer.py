@@ -11,8 +11,8 @@ from django_lambda.aws.code import Progress
 from django_lambda.aws.function import Function, function_key
 from django_lambda.aws.routes import Routes
 from django_lambda.aws.versions import Versions
-from django_lambda.build import BuildResult
 from django_lambda.configuration import DeployConfig
+from django_lambda.package import BuildResult
 from django_lambda.progress import Say, quiet
 
 

@@ -13,9 +13,9 @@ from django_lambda import gate
 from django_lambda.aws.clients import Aws
 from django_lambda.aws.code import Code, Progress
 from django_lambda.aws.errors import DeployError
-from django_lambda.build import BuildResult
 from django_lambda.conf import HANDLER, SETTING_NAME
 from django_lambda.configuration import DeployConfig
+from django_lambda.package import BuildResult
 
 POLL_INTERVAL = 1.0
 POLL_ATTEMPTS = 600  # ten minutes: publishing a SnapStart version takes a few

@@ -8,5 +8,5 @@ reaches AWS.
   static files' upload, run there;
 - ``smoke``: the built package started here as Lambda will start it.
 
-The AWS side is ``django_lambda.aws``; the package, ``django_lambda.build``.
+The AWS side is ``django_lambda.aws``; the package, ``django_lambda.package``.
 """

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django_lambda import build
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.static import build_with_static
 from django_lambda.local import LocalRunError, function_options, platform_mismatch
+from django_lambda.package import PACKAGE_NAME, BuildError, own_source, project_files
 from django_lambda.progress import Say, quiet
-
-PACKAGE_NAME = "package.zip"
 
 
 def _newest_input(config: DeployConfig) -> float:
@@ -30,8 +28,8 @@ def _newest_input(config: DeployConfig) -> float:
     and the project directories that hold them."""
     project_dir = config.project_dir.resolve()
     # The build's own selection, so that what is checked is exactly what ships.
-    files = build.project_files(config, skip=(config.build_dir.resolve(),), say=quiet)
-    paths = {*files.values(), *build.own_source().values()}
+    files = project_files(config, skip=(config.build_dir.resolve(),), say=quiet)
+    paths = {*files.values(), *own_source().values()}
     # A deleted file leaves no mtime behind, but its directory's changes.
     paths |= {
         parent
@@ -82,7 +80,7 @@ def local_run(
     targets another platform. Raises :class:`LocalRunError`, also when the build fails."""
     try:
         zip_path = package.absolute() if package else local_package(config, say=say)
-    except build.BuildError as error:
+    except BuildError as error:
         raise LocalRunError(f"Building the package failed: {error}") from None
     if deployed is None:
         options = function_options(config)

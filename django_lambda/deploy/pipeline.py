@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from django.core.checks import CheckMessage
 from django.core.management.base import CommandError
 
-from django_lambda import aws, build, checks, local, versions
+from django_lambda import aws, checks, local, package
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy import smoke
 from django_lambda.deploy.child import LOCAL, STAGED
@@ -22,6 +22,7 @@ from django_lambda.deploy.environment import (
     run_checks,
 )
 from django_lambda.deploy.static import Collected, collect_static, static_staging, upload_static
+from django_lambda.package import versions
 from django_lambda.sandbox import SandboxInfo, ensure_public_bucket
 
 
@@ -38,7 +39,7 @@ class StepFailed(Exception):
 # What a step reports as its failure: "<step> failed: <the error>".
 STEP_ERRORS = (
     aws.DeployError,
-    build.BuildError,
+    package.BuildError,
     FunctionEnvironmentError,
     local.LocalRunError,
     smoke.SmokeTestError,
@@ -93,7 +94,7 @@ class Pipeline:
         # What the steps leave for the next ones, and for the command's summary.
         self.environment: FunctionEnvironment | None = None
         self.collected: Collected | None = None
-        self.built: build.BuildResult | None = None
+        self.built: package.BuildResult | None = None
         self.deployed: dict[str, Any] | None = None  # the function before a dry run
         self.deployment: aws.Deployment | None = None
         self.rolled_back: tuple[str, str] | None = None  # (from, to)
@@ -181,7 +182,7 @@ class Pipeline:
             return
         say = self.report.detail
         # Looked up on the module at call time, so tests can replace it.
-        self.built = build.build_package(self.config, output=self.output, say=say)
+        self.built = package.build_package(self.config, output=self.output, say=say)
         say(f"CodeSha256 {self.built.sha256}")
         versions.check_build(self.built, project_dir=self.config.project_dir, say=say)
 

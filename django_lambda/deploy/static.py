@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django_lambda import aws, build, local, versions
+from django_lambda import aws, local, package
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.child import NOT_COLLECTED, STAGED
 from django_lambda.deploy.environment import FunctionEnvironment, FunctionEnvironmentError
+from django_lambda.package import versions
 from django_lambda.progress import Say
 
 
@@ -107,16 +108,16 @@ def build_with_static(config: DeployConfig, *, say: Say) -> Path:
     try:
         environment = FunctionEnvironment.from_config(config)
     except local.LocalRunError as error:
-        raise build.BuildError(str(error)) from None
+        raise package.BuildError(str(error)) from None
     staging = static_staging(config)
     try:
         collected = collect_static(
             environment, staging=staging, uploads=False, verbosity=0, local_storages=False
         )
     except FunctionEnvironmentError as error:
-        raise build.BuildError(f"collectstatic failed: {error}") from None
+        raise package.BuildError(f"collectstatic failed: {error}") from None
     if collected.reason:
         say(f"Static files not collected: {collected.reason}.")
-    result = build.build_package(config, say=say)
+    result = package.build_package(config, say=say)
     versions.check_build(result, project_dir=config.project_dir, say=say)
     return result.zip_path

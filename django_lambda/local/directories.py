@@ -14,8 +14,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from django_lambda.build import canonical_name, code_sha256, sha256_hex
 from django_lambda.local.errors import LocalRunError
+from django_lambda.package import canonical_name, code_sha256, sha256_hex
 
 RUNTIME_CLIENT = "awslambdaric"
 

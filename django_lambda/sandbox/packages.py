@@ -9,8 +9,8 @@ from typing import Any
 
 from django_lambda import local
 from django_lambda.aws import package_key
-from django_lambda.build import code_sha256
 from django_lambda.configuration import DeployConfig
+from django_lambda.package import code_sha256
 from django_lambda.sandbox.server import STATE_DIR, SandboxError, SandboxInfo
 
 

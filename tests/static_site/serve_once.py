@@ -102,7 +102,7 @@ def main() -> None:
         "body": body,
         "boto3": "boto3" in sys.modules,
         "botocore": "botocore" in sys.modules,
-        "build": "django_lambda.build" in sys.modules,
+        "build": "django_lambda.package" in sys.modules,
         "moto": "moto" in sys.modules,
         "maxrss_kib": peak_rss_kib(),
     }

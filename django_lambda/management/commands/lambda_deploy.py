@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_lambda import aws, build
+from django_lambda import aws, package
 from django_lambda.conf import SETTING_NAME
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.pipeline import STEP_ERRORS, Pipeline, Step, StepFailed
@@ -178,7 +178,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         if quarter > self.reported_quarter:
             self.reported_quarter = quarter
             self.detail(
-                f"Uploaded {build.format_size(sent)} of {build.format_size(total)} ({percent}%)."
+                f"Uploaded {package.format_size(sent)} of {package.format_size(total)} "
+                f"({percent}%)."
             )
 
     def report(self, deployment: aws.Deployment) -> None:

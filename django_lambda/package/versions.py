@@ -19,8 +19,10 @@ from pathlib import Path
 
 import django
 
-from django_lambda.build import BuildError, BuildResult, canonical_name
-from django_lambda.conf import SETTING_NAME
+from django_lambda.conf import DEFAULTS, SETTING_NAME
+from django_lambda.package.build import BuildResult
+from django_lambda.package.requirements import requirements_above
+from django_lambda.package.rules import BuildError, canonical_name
 from django_lambda.progress import Say
 
 # The oldest Django django-lambda supports (setup.cfg's install_requires says the same).
@@ -162,12 +164,11 @@ def requirements_source(requirements: Path | None, project_dir: Path) -> str:
             else requirements
         )
         return f"The build installed the requirements file {shown}."
-    above = project_dir.parent / "requirements.txt"
-    if above.is_file():
+    above = requirements_above(project_dir, DEFAULTS["REQUIREMENTS"])
+    if above:
         return (
-            f"The build read no requirements file; there is one a level above the project "
-            f"directory, {above}: set {SETTING_NAME}['REQUIREMENTS'] = '../requirements.txt' "
-            "to install it."
+            "The build read no requirements file; there is one a level above the project "
+            f"directory, {above}"
         )
     return (
         f"The build read no requirements file ({SETTING_NAME}['REQUIREMENTS'], default "
