@@ -119,11 +119,6 @@ DEFAULTS: dict[str, Any] = {
 # The function's handler, as Lambda's Handler setting names it.
 HANDLER = "django_lambda.handler.lambda_handler"
 
-# The region of what runs without AWS (a local run, the sandbox, the host a
-# request carries) when no region is configured anywhere; a deploy has none
-# then, and boto3 stops it with NoRegionError.
-DEFAULT_REGION = "us-east-1"
-
 
 def local_runtime() -> str:
     """This interpreter as a Lambda runtime name (``python3.12``)."""
@@ -138,7 +133,7 @@ def function_region(configured: str | None) -> str | None:
     ``AWS_REGION`` does not count: boto3 does not read it (Lambda sets both),
     and the deploy goes where boto3 sends it. None when there is no region at
     all; what needs a name anyway (see ``DeployConfig.named_region``) takes
-    ``DEFAULT_REGION``.
+    ``configuration.DEFAULT_REGION``.
     """
     if configured:
         return configured
@@ -184,10 +179,8 @@ def _clear_cache(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_clear_cache)
 
 
-PathSetting = str | os.PathLike[str]
-
 if TYPE_CHECKING:
-    from django_lambda.configuration import DeployConfig
+    from django_lambda.configuration import DeployConfig, PathSetting
 
 
 class LambdaSettings:
@@ -288,6 +281,29 @@ def static_manifest_dir() -> Path:
 # -- The deploy's configuration ---------------------------------------------
 
 
+# The DeployConfig fields that are their setting as it is, under the same name in
+# lower case (tests/test_conf.py holds each field's type to its setting's) ...
+AS_SET = (
+    "FUNCTION_NAME",
+    "ROLE_ARN",
+    "ARCHITECTURE",
+    "MEMORY_SIZE",
+    "TIMEOUT",
+    "SNAPSTART",
+    "ALIAS",
+    "HTTP",
+    "ENDPOINT_URL",
+    "REQUIREMENTS",
+    "EXCLUDE_RUNTIME_PACKAGES",
+    "PRUNE_STATIC",
+    "PRUNE_LOCALES",
+    "COMPILE",
+    "S3_BUCKET",
+)
+# ... and those that are their list of strings as a tuple.
+STRING_LISTS = ("LAYERS", "INCLUDE", "EXCLUDE", "RUNTIME_PACKAGES", "PRUNE", "SMOKE_TEST_PATHS")
+
+
 def deploy_config() -> DeployConfig:
     """The :class:`~django_lambda.configuration.DeployConfig` of the current settings.
 
@@ -309,38 +325,21 @@ def deploy_config() -> DeployConfig:
         ids = vpc.get(key)
         return tuple(ids) if is_str_list(ids) else ()
 
+    # Typed by the test that holds these fields to their settings' types.
+    plain: dict[str, Any] = {name.lower(): getattr(s, name) for name in AS_SET}
+    plain.update((name.lower(), strings(name)) for name in STRING_LISTS)
     return DeployConfig(
-        function_name=s.FUNCTION_NAME,
+        **plain,
         region=function_region(_checked("REGION", str)),
-        role_arn=s.ROLE_ARN,
         runtime=s.runtime,
-        architecture=s.ARCHITECTURE,
-        memory_size=s.MEMORY_SIZE,
-        timeout=s.TIMEOUT,
         environment=dict(_checked("ENVIRONMENT", dict)),
-        snapstart=s.SNAPSTART,
         vpc=Vpc(vpc_ids("subnet_ids"), vpc_ids("security_group_ids")) if vpc else None,
-        layers=strings("LAYERS"),
         tags=dict(_checked("TAGS", dict)),
-        alias=s.ALIAS,
-        http=s.HTTP,
-        endpoint_url=s.ENDPOINT_URL,
         project_dir=s.project_dir,
         build_dir=s.build_dir,
         build_dir_setting=_checked("BUILD_DIR", str, os.PathLike),
         manifest_dir=s.manifest_dir,
-        requirements=s.REQUIREMENTS,
         requirements_explicit=isinstance(user, dict) and "REQUIREMENTS" in user,
-        include=strings("INCLUDE"),
-        exclude=strings("EXCLUDE"),
-        exclude_runtime_packages=s.EXCLUDE_RUNTIME_PACKAGES,
-        runtime_packages=strings("RUNTIME_PACKAGES"),
-        prune=strings("PRUNE"),
-        prune_static=s.PRUNE_STATIC,
-        prune_locales=s.PRUNE_LOCALES,
-        compile=s.COMPILE,
-        s3_bucket=s.S3_BUCKET,
-        smoke_test_paths=strings("SMOKE_TEST_PATHS"),
     )
 
 

@@ -11,12 +11,19 @@ for making the class.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from django_lambda.conf import DEFAULT_REGION, PathSetting
+# The region of what runs without AWS (a local run, the sandbox, the host a
+# request carries) when no region is configured anywhere; a deploy has none
+# then, and boto3 stops it with NoRegionError.
+DEFAULT_REGION = "us-east-1"
+
+# A setting that names a file or directory.
+PathSetting = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)

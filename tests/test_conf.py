@@ -103,6 +103,17 @@ def test_deploy_config_holds_the_settings(tmp_path: Path) -> None:
     )
 
 
+def test_the_fields_taken_as_set_have_their_settings_types() -> None:
+    fields = {field.name: field.type for field in dataclasses.fields(DeployConfig)}
+    settings_types = conf.LambdaSettings.__annotations__
+    for name in conf.AS_SET:
+        assert fields[name.lower()] == settings_types[name], name
+    for name in conf.STRING_LISTS:
+        assert fields[name.lower()] == "tuple[str, ...]", name
+    # Every field is built: as set, as a list of strings, or by a rule of its own.
+    assert {name.lower() for name in (*conf.AS_SET, *conf.STRING_LISTS)} < set(fields)
+
+
 def test_deploy_config_resolves_the_defaults() -> None:
     with override_settings(DJANGO_LAMBDA={}):
         config = deploy_config()

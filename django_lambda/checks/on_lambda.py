@@ -20,7 +20,8 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import FileField
 from django.http.request import validate_host
 
-from django_lambda.conf import DEFAULT_REGION, SETTING_NAME, function_region, lambda_settings
+from django_lambda.conf import SETTING_NAME, function_region, lambda_settings
+from django_lambda.configuration import DEFAULT_REGION
 
 
 def judged_with() -> str:

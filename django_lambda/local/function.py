@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django_lambda.conf import DEFAULT_REGION, HANDLER, local_runtime
-from django_lambda.configuration import DeployConfig
+from django_lambda.conf import HANDLER, local_runtime
+from django_lambda.configuration import DEFAULT_REGION, DeployConfig
 from django_lambda.local.directories import RUNTIME_CLIENT, runtime_dir, unpack
 from django_lambda.local.errors import InitError, LocalRunError
 from django_lambda.local.isolation import Isolation, process_command, read_status

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from django_lambda.conf import SETTING_NAME, PathSetting
-from django_lambda.configuration import DeployConfig
+from django_lambda.conf import SETTING_NAME
+from django_lambda.configuration import DeployConfig, PathSetting
 from django_lambda.package.archive import write_zip
 from django_lambda.package.bytecode import compile_tree
 from django_lambda.package.distributions import remove_distributions

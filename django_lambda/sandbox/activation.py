@@ -10,8 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from django_lambda.conf import DEFAULT_REGION
-from django_lambda.configuration import DeployConfig
+from django_lambda.configuration import DEFAULT_REGION, DeployConfig
 from django_lambda.sandbox.resources import ensure_resources
 from django_lambda.sandbox.server import (
     CODE_BUCKET,

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django_lambda.aws import clients
-from django_lambda.conf import DEFAULT_REGION
+from django_lambda.configuration import DEFAULT_REGION
 
 STATE_FILE = "sandbox.json"
 LOG_FILE = "sandbox.log"
