@@ -21,7 +21,8 @@ from django.db import connections
 from django_lambda import limits
 from django_lambda.conf import handler_settings
 from django_lambda.events import source_for
-from django_lambda.events.common import BadEvent, Response, Result, bad_request
+from django_lambda.events.common import BadEvent
+from django_lambda.events.results import Response, Result, bad_request
 
 logger = logging.getLogger("django_lambda.handler")
 

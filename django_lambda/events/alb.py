@@ -7,7 +7,7 @@ value per response header unless multi-value headers are turned on.
 
 from __future__ import annotations
 
-from django_lambda.events import common
+from django_lambda.events import common, queries, results
 
 
 def detect(event: common.Event) -> bool:
@@ -16,31 +16,29 @@ def detect(event: common.Event) -> bool:
 
 
 def to_environ(event: common.Event) -> common.Environ:
-    environ = common.header_environ(event.get("multiValueHeaders") or event.get("headers"))
+    environ, params = common.payload_1_0(event)
     return common.finish_environ(
         environ,
         method=event.get("httpMethod"),
         path_info=common.decoded_path(event.get("path")),
-        query=common.reencode_query(
-            event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-        ),
+        query=queries.reencode_query(params),
         body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=None,
         remote_addr=common.last_forwarded_for(environ),
     )
 
 
-def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
-    body, is_base64 = common.result_body(response, head=head)
-    result: common.Result = {
+def to_result(event: common.Event, response: results.Response, *, head: bool) -> results.Result:
+    body, is_base64 = results.result_body(response, head=head)
+    result: results.Result = {
         "statusCode": response.status,
         "statusDescription": response.status_line,
     }
     # The response must use the mode the target group's event used.
     if "multiValueHeaders" in event:
-        result["multiValueHeaders"] = common.grouped_headers(response)
+        result["multiValueHeaders"] = results.grouped_headers(response)
     else:
-        result["headers"] = common.single_value_headers(response)
+        result["headers"] = results.single_value_headers(response)
     result["body"] = body
     result["isBase64Encoded"] = is_base64
     return result

@@ -8,7 +8,7 @@ Kong's aws-lambda plugin with ``awsgateway_compatible`` sends the same shape
 
 from __future__ import annotations
 
-from django_lambda.events import common
+from django_lambda.events import common, queries, results
 
 
 def detect(event: common.Event) -> bool:
@@ -21,16 +21,13 @@ def detect(event: common.Event) -> bool:
 def to_environ(event: common.Event) -> common.Environ:
     context = event.get("requestContext") or {}
     identity = context.get("identity") or {}
-    # multiValue* hold every value; the single-value keys only the last one.
-    environ = common.header_environ(event.get("multiValueHeaders") or event.get("headers"))
+    environ, params = common.payload_1_0(event)
     return common.finish_environ(
         environ,
         method=event.get("httpMethod"),
         # REST APIs leave the path percent-encoded, and without the stage.
         path_info=common.decoded_path(event.get("path")),
-        query=common.encode_query(
-            event.get("multiValueQueryStringParameters") or event.get("queryStringParameters")
-        ),
+        query=queries.encode_query(params),
         body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
         domain=context.get("domainName"),
         remote_addr=identity.get("sourceIp"),
@@ -42,9 +39,9 @@ def to_environ(event: common.Event) -> common.Environ:
     )
 
 
-def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
-    body, is_base64 = common.result_body(response, head=head)
-    single, multi = common.split_headers(response)
+def to_result(event: common.Event, response: results.Response, *, head: bool) -> results.Result:
+    body, is_base64 = results.result_body(response, head=head)
+    single, multi = results.split_headers(response)
     return {
         "statusCode": response.status,
         "headers": single,

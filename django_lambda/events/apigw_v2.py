@@ -5,7 +5,7 @@ Payload: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-d
 
 from __future__ import annotations
 
-from django_lambda.events import common
+from django_lambda.events import common, results
 
 
 def detect(event: common.Event) -> bool:
@@ -56,8 +56,8 @@ def to_environ(event: common.Event, *, path_encoded: bool = False) -> common.Env
     )
 
 
-def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
-    body, is_base64 = common.result_body(response, head=head)
+def to_result(event: common.Event, response: results.Response, *, head: bool) -> results.Result:
+    body, is_base64 = results.result_body(response, head=head)
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in response.headers:

@@ -1,9 +1,10 @@
-"""What every event source shares: event -> WSGI environ pieces, WSGI response -> result pieces.
+"""What every event source shares on the request side: event -> WSGI environ pieces.
 
 The source modules next to this one only say where their event keeps each
-piece and which response shape their caller expects; every rule lives here,
-once. The rules and the peer bugs behind them are in DESIGN.md, "Event
-sources and the translation rules".
+piece and which response shape their caller expects; every rule lives here
+(the query string's in ``queries``, the response's in ``results``), once.
+The rules and the peer bugs behind them are in docs/architecture.md, "The
+event contract".
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, cast
-from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
 from django_lambda.conf import handler_settings
 
 Event = dict[str, Any]
 Environ = dict[str, Any]
-Result = dict[str, Any]
 
 
 class BadEvent(Exception):
@@ -141,67 +140,6 @@ def body_bytes(body: Any, is_base64: Any) -> bytes:
         raise BadEvent("The event's body is not valid Unicode text.") from None
 
 
-def _query_value(value: Any, key: str) -> str:
-    if type(value) is str:
-        return value
-    # Kong's awsgateway_compatible mode sends a key without "=" as `true`.
-    if value is True:
-        return ""
-    raise BadEvent(f"Query parameter {key!r} must have string values, not {type(value).__name__}.")
-
-
-def _build_query(params: Any, quote: Callable[[str], str]) -> str:
-    if not params:
-        return ""
-    if type(params) is not dict:
-        raise BadEvent(
-            f"The event's query parameters must be an object, not {type(params).__name__}."
-        )
-    parts = []
-    for key, values in params.items():
-        # Most keys and values are plain ASCII words: no need to quote those.
-        quoted_key = key if key.isalnum() and key.isascii() else quote(key)
-        for value in values if type(values) is list else (values,):
-            if type(value) is not str:
-                value = _query_value(value, key)
-            if not value:
-                parts.append(quoted_key)
-            elif value.isalnum() and value.isascii():
-                parts.append(quoted_key + "=" + value)
-            else:
-                parts.append(quoted_key + "=" + quote(value))
-    return "&".join(parts)
-
-
-# Characters that never need percent-encoding in a query (compiled once).
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
-
-
-def _requote(text: str) -> str:
-    if _PLAIN.fullmatch(text):
-        return text
-    # Byte-exact: decode the client's escapes, then encode every byte that needs it.
-    return quote_from_bytes(unquote_to_bytes(text.replace("+", " ")), safe=" ").replace(" ", "+")
-
-
-def encode_query(params: Any) -> str:
-    """A query string from parameters the source has already decoded.
-
-    ``+`` in a value is a literal plus, so it is sent as ``%2B``; repeated keys
-    (lists) survive in order.
-    """
-    return _build_query(params, quote_plus)
-
-
-def reencode_query(params: Any) -> str:
-    """A query string from parameters the source passes still URL-encoded (ALB).
-
-    Decoding first keeps ``%20`` from becoming ``%2520``; a raw ``+`` stays a
-    space and ``%2B`` stays a plus.
-    """
-    return _build_query(params, _requote)
-
-
 # Header name -> environ key (None: dropped), filled as names are seen.
 _HEADER_KEYS: dict[str, str | None] = {}
 # A request's header names, in order -> their environ keys and a template
@@ -301,6 +239,18 @@ def header_environ(headers: Any) -> Environ:
     environ = _EMPTY_TEMPLATE.copy()
     add_headers(environ, headers)
     return environ
+
+
+def payload_1_0(event: Event) -> tuple[Environ, Any]:
+    """The headers environ and the query parameters of a payload 1.0-shaped event (REST
+    APIs, ALB), to finish with ``finish_environ``.
+
+    ``multiValue*`` hold every value; the single-value keys only the last one.
+    """
+    environ = header_environ(event.get("multiValueHeaders") or event.get("headers"))
+    return environ, event.get("multiValueQueryStringParameters") or event.get(
+        "queryStringParameters"
+    )
 
 
 def add_headers(environ: Environ, headers: Any) -> None:
@@ -449,107 +399,3 @@ def finish_environ(
     environ["SCRIPT_NAME"] = script_name
     environ["PATH_INFO"] = path_info
     return environ
-
-
-# --- response side ------------------------------------------------------------
-
-
-class Response:
-    """What the WSGI application answered, with the body read and closed."""
-
-    __slots__ = ("body", "headers", "status", "status_line")
-
-    def __init__(self, status_line: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status_line = status_line
-        self.status = int(status_line[:3])
-        self.headers = headers
-        self.body = body
-
-
-def bad_request(reason: str) -> Response:
-    return Response(
-        "400 Bad Request",
-        [("Content-Type", "text/plain; charset=utf-8")],
-        reason.encode("utf-8"),
-    )
-
-
-def result_body(response: Response, *, head: bool) -> tuple[str, bool]:
-    """The body for the result dict and whether it is base64.
-
-    Text stays text; binary (any Content-Encoding, a content type outside
-    TEXT_CONTENT_TYPES, or bytes that are not UTF-8) goes base64. HEAD has no body.
-    """
-    body = response.body
-    if head or not body:
-        return "", False
-    content_type = ""
-    for name, value in response.headers:
-        lower = name.lower()
-        if lower == "content-type":
-            content_type = value
-        elif lower == "content-encoding":
-            return base64.b64encode(body).decode("ascii"), True
-    if handler_settings().is_text(content_type):
-        try:
-            return body.decode("utf-8"), False
-        except UnicodeDecodeError:
-            pass
-    return base64.b64encode(body).decode("ascii"), True
-
-
-def grouped_headers(response: Response) -> dict[str, list[str]]:
-    """Response headers as name -> values, repeats (Set-Cookie) kept, in order."""
-    grouped: dict[str, list[str]] = {}
-    for name, value in response.headers:
-        # Django writes Set-Cookie values with a leading space.
-        value = value.strip()
-        if name in grouped:
-            grouped[name].append(value)
-        else:
-            grouped[name] = [value]
-    return grouped
-
-
-def split_headers(response: Response) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Response headers split into those sent once and those repeated (Set-Cookie)."""
-    single: dict[str, str] = {}
-    repeated: dict[str, list[str]] = {}
-    for name, value in response.headers:
-        value = value.strip()  # Django writes Set-Cookie values with a leading space
-        if name in single:
-            repeated[name] = [single.pop(name), value]
-        elif name in repeated:
-            repeated[name].append(value)
-        else:
-            single[name] = value
-    return single, repeated
-
-
-def _case_variant(name: str, n: int) -> str:
-    # The n-th spelling of `name` with letters' case flipped by the bits of n.
-    chars = []
-    for char in name:
-        if char.isalpha():
-            if n & 1:
-                char = char.swapcase()
-            n >>= 1
-        chars.append(char)
-    return "".join(chars)
-
-
-def single_value_headers(response: Response) -> dict[str, str]:
-    """Headers for a source that takes one value per name (ALB single-value, VPC Lattice).
-
-    Repeated Set-Cookie headers survive under different spellings of the
-    name (``Set-Cookie``, ``set-Cookie``, ...): names are case-insensitive on
-    the wire and that is all such a source accepts. Other repeats join with ",".
-    """
-    headers, repeated = split_headers(response)
-    for name, values in repeated.items():
-        if name.lower() == "set-cookie":
-            for n, value in enumerate(values):
-                headers[_case_variant(name, n)] = value
-        else:
-            headers[name] = ",".join(values)
-    return headers

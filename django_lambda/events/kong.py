@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_lambda.events import common
+from django_lambda.events import common, results
 
 
 def detect(event: common.Event) -> bool:
@@ -35,9 +35,9 @@ def to_environ(event: common.Event) -> common.Environ:
     )
 
 
-def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
-    body, is_base64 = common.result_body(response, head=head)
-    single, repeated = common.split_headers(response)
+def to_result(event: common.Event, response: results.Response, *, head: bool) -> results.Result:
+    body, is_base64 = results.result_body(response, head=head)
+    single, repeated = results.split_headers(response)
     headers: dict[str, Any] = {**single, **repeated}
     return {
         "statusCode": response.status,

@@ -11,7 +11,7 @@ trick.
 
 from __future__ import annotations
 
-from django_lambda.events import common
+from django_lambda.events import common, queries, results
 
 
 def detect(event: common.Event) -> bool:
@@ -28,7 +28,7 @@ def to_environ(event: common.Event) -> common.Environ:
         environ,
         method=event.get("method"),
         path_info=common.decoded_path(event.get("raw_path" if v1 else "path")),
-        query=common.encode_query(
+        query=queries.encode_query(
             event.get("query_string_parameters" if v1 else "queryStringParameters")
         ),
         body=common.body_bytes(
@@ -40,11 +40,11 @@ def to_environ(event: common.Event) -> common.Environ:
     )
 
 
-def to_result(event: common.Event, response: common.Response, *, head: bool) -> common.Result:
-    body, is_base64 = common.result_body(response, head=head)
+def to_result(event: common.Event, response: results.Response, *, head: bool) -> results.Result:
+    body, is_base64 = results.result_body(response, head=head)
     return {
         "statusCode": response.status,
-        "headers": common.single_value_headers(response),
+        "headers": results.single_value_headers(response),
         "body": body,
         "isBase64Encoded": is_base64,
     }
