@@ -6,7 +6,8 @@ import base64
 import json
 from typing import Any
 
-# Each source answers in one of these shapes (DESIGN.md, "Event sources").
+# Each source answers in one of these shapes (docs/architecture.md, "The request path
+# and the event contract").
 FAMILIES = {
     "apigw_v1": "rest",
     "apigw_v1_single": "rest",
