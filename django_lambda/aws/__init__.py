@@ -6,6 +6,8 @@
 - ``function``, ``code``: the function's configuration and its package (``package_key``);
 - ``versions``: published versions and the alias that carries the traffic;
 - ``routes``: the Function URL or HTTP API, and the permissions to invoke the alias;
+- ``roles``: IAM roles a service assumes for the function (``ensure_role``), tagged as
+  the deploy's own (``ownership``), such as the execution role (``execution_role``);
 - ``deployer``: ``Deployer``, the deploy's steps (upload, publish, route, rollback).
 
 Each part takes an ``Aws`` (or the part it builds on) and the ``DeployConfig``;
@@ -16,17 +18,24 @@ from django_lambda.aws.clients import Aws, call, client, credential_variables
 from django_lambda.aws.code import package_key
 from django_lambda.aws.deployer import Deployer, Deployment
 from django_lambda.aws.errors import DeployError, explain
-from django_lambda.aws.function import settings_module
+from django_lambda.aws.function import execution_role, settings_module
+from django_lambda.aws.roles import Role, RoleSpec, delete_role, ensure_role, find_role
 
 __all__ = [
     "Aws",
     "DeployError",
     "Deployer",
     "Deployment",
+    "Role",
+    "RoleSpec",
     "call",
     "client",
     "credential_variables",
+    "delete_role",
+    "ensure_role",
+    "execution_role",
     "explain",
+    "find_role",
     "package_key",
     "settings_module",
 ]

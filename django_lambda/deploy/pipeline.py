@@ -270,11 +270,24 @@ class Pipeline:
         name = self.deployer.function_name
         self.deployed = self.deployer.configuration()
         if self.deployed is None:
+            if not self.config.role_arn:
+                self.pretend_execution_role()
             self.report.detail(f"Pretending to create function {name!r}.")
         else:
             self.report.detail(
                 f"Pretending to update function {name!r}: its configuration where it "
                 "changed, its code unless CodeSha256 is unchanged."
+            )
+
+    def pretend_execution_role(self) -> None:
+        spec = aws.execution_role(self.config)
+        existing = aws.find_role(self.deployer.aws, spec)
+        if existing is None:
+            self.report.detail(f"Pretending to create {spec.resource}, {spec.describe()}.")
+        else:
+            self.report.detail(
+                f"Pretending to run the function as {spec.resource}, which an earlier "
+                "deploy created."
             )
 
     def pretend_publish(self) -> None:
