@@ -30,6 +30,8 @@ from demo_site.stars import mars
 from django_lambda import gate
 from tests.serving import sandbox_processes
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
 ARTIFACTS = ROOT / "test-artifacts"

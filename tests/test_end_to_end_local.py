@@ -24,6 +24,8 @@ from django_lambda import gate
 from tests.django_site import make_site
 from tests.serving import ROOT, Server, fetch, gone
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

@@ -145,6 +145,7 @@ def test_the_warm_up_must_be_answered_as_the_handler_does(
     )
 
 
+@pytest.mark.slow
 def test_smoke_test_paths_answer_below_500_with_the_functions_host(
     site: dict[str, Any], builds: Callable[[str], None]
 ) -> None:

@@ -314,6 +314,7 @@ def test_footer_names_the_lambda_function_that_served_the_page(
     )
 
 
+@pytest.mark.slow
 def test_static_urls_are_hashed_by_the_manifest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
