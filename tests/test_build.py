@@ -1482,7 +1482,9 @@ def test_bytecode_ships_for_every_module_and_is_what_loads(
     assert run_unpacked(result.zip_path, tmp_path / "task", code) == loaded
 
 
+@pytest.mark.slow
 def test_no_bytecode_for_another_python(project: Path, lambda_setting: Any) -> None:
+    write(project, {"requirements.txt": "purepkg\n"})
     lambda_setting(RUNTIME=ELSEWHERE, COMPILE=True)
     messages: list[str] = []
 
