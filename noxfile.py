@@ -62,6 +62,8 @@ COMPAT_TESTS = [
     "tests/test_checks_handler.py",
     "tests/test_build_checks.py",
     "tests/test_storage_checks.py",
+    "tests/test_build.py::test_bytecode_ships_for_every_module_and_is_what_loads",
+    "tests/test_build.py::test_no_bytecode_for_another_python",
     "tests/test_bytecode.py",
     "tests/test_versions.py",
     "tests/test_end_to_end_local.py::test_invoke_local_builds_then_serves_a_request",
