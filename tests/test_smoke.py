@@ -23,6 +23,8 @@ from django_lambda.local import front_door
 from tests.deploy_helpers import deploy
 from tests.local_packages import BROKEN_HANDLER, write_package, zip_package
 
+pytestmark = pytest.mark.slow
+
 # Answers like django_lambda.handler, and fails on request.
 HANDLER = """
 def lambda_handler(event, context):
@@ -145,7 +147,6 @@ def test_the_warm_up_must_be_answered_as_the_handler_does(
     )
 
 
-@pytest.mark.slow
 def test_smoke_test_paths_answer_below_500_with_the_functions_host(
     site: dict[str, Any], builds: Callable[[str], None]
 ) -> None:
