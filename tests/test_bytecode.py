@@ -25,7 +25,7 @@ import pytest
 from django.test import override_settings
 
 from django_lambda import build
-from django_lambda.build import build_package
+from django_lambda.conf import deploy_config
 from tests.django_site import make_site
 
 AL2023_RUNTIMES = ["python3.12", "python3.13"]
@@ -68,7 +68,7 @@ def build_for(site: Path, runtime: str, into: Path) -> tuple[set[str], list[str]
     messages: list[str] = []
     setting = {"PROJECT_DIR": str(site), "RUNTIME": runtime, "COMPILE": True}
     with override_settings(DJANGO_LAMBDA=setting):
-        zip_path = build_package(log=messages.append).zip_path
+        zip_path = build.build_package(deploy_config(), say=messages.append).zip_path
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(into)
         return set(archive.namelist()), messages
