@@ -8,12 +8,19 @@
 - ``routes``: the Function URL or HTTP API, and the permissions to invoke the alias;
 - ``roles``: IAM roles a service assumes for the function (``ensure_role``), tagged as
   the deploy's own (``ownership``), such as the execution role (``execution_role``);
+- ``buckets``: the static files' bucket, created readable by anyone when missing;
 - ``deployer``: ``Deployer``, the deploy's steps (upload, publish, route, rollback).
 
 Each part takes an ``Aws`` (or the part it builds on) and the ``DeployConfig``;
 a new resource (an execution role, a bucket, logs) is a new module of that shape.
 """
 
+from django_lambda.aws.buckets import (
+    StaticBucket,
+    bucket_exists,
+    delete_bucket,
+    ensure_static_bucket,
+)
 from django_lambda.aws.clients import Aws, call, client, credential_variables
 from django_lambda.aws.code import package_key
 from django_lambda.aws.deployer import Deployer, Deployment
@@ -28,11 +35,15 @@ __all__ = [
     "Deployment",
     "Role",
     "RoleSpec",
+    "StaticBucket",
+    "bucket_exists",
     "call",
     "client",
     "credential_variables",
+    "delete_bucket",
     "delete_role",
     "ensure_role",
+    "ensure_static_bucket",
     "execution_role",
     "explain",
     "find_role",

@@ -23,6 +23,8 @@ class Deployment:
     created: bool = False
     # The execution role this deploy created for the new function, when ROLE_ARN is unset.
     created_role: str | None = None
+    # The static files' bucket this deploy created (the pipeline's static upload).
+    created_bucket: str | None = None
     code_uploaded: bool = False
     changed_settings: list[str] = field(default_factory=list)
     version: str | None = None

@@ -187,6 +187,7 @@ class Command(SandboxCommandMixin, BaseCommand):
         name, alias = deployer.function_name, deployer.alias
         done = [
             f"created role {deployment.created_role!r}" if deployment.created_role else "",
+            f"created bucket {deployment.created_bucket!r}" if deployment.created_bucket else "",
             "created the function" if deployment.created else "",
             "uploaded the code" if deployment.code_uploaded and not deployment.created else "",
             "updated " + ", ".join(deployment.changed_settings)
