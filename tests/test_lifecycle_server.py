@@ -76,7 +76,9 @@ def command(name: str, *args: str) -> str:
 
 
 def client(endpoint: str, service: str) -> Any:
-    return boto3.client(service, region_name="eu-west-1", endpoint_url=endpoint)
+    # boto3-stubs types a client per literal service name.
+    make: Any = boto3.client
+    return make(service, region_name="eu-west-1", endpoint_url=endpoint)
 
 
 def test_first_deploy_creates_the_role_and_the_bucket_and_serves_static_files(
