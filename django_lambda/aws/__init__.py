@@ -23,6 +23,7 @@ from django_lambda.aws.buckets import (
     bucket_owner,
     delete_bucket,
     ensure_static_bucket,
+    public_read_policy,
 )
 from django_lambda.aws.clients import Aws, call, client, credential_variables
 from django_lambda.aws.code import package_key
@@ -59,5 +60,6 @@ __all__ = [
     "made_by_lambda_deploy",
     "package_key",
     "parse_since",
+    "public_read_policy",
     "settings_module",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -116,9 +116,7 @@ class LogReader:
         request_id = request.group(1) if request else self._requests.get(stream)
         return LogEvent(raw["timestamp"], stream, message, request_id, str(raw.get("eventId")))
 
-    def follow(
-        self, start: datetime, *, sleep: Callable[[float], None] = time.sleep
-    ) -> Iterator[LogEvent]:
+    def follow(self, start: datetime) -> Iterator[LogEvent]:
         """The events from ``start`` on, then each new one as it comes, until the caller
         stops (Ctrl-C). It polls, waiting longer while nothing comes."""
         seen: set[str] = set()
@@ -134,7 +132,7 @@ class LogReader:
                 quiet_polls = 0
             else:
                 quiet_polls += 1
-            sleep(POLL_DELAYS[min(quiet_polls, len(POLL_DELAYS) - 1)])
+            time.sleep(POLL_DELAYS[min(quiet_polls, len(POLL_DELAYS) - 1)])
 
 
 class LogWriter:

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django_lambda import aws
 from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin, function_name_of
-from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
@@ -41,9 +40,6 @@ class Command(SandboxCommandMixin, BaseCommand):
             "'ERROR' or '\"Task timed out\"'.",
         )
         self.add_sandbox_arguments(parser)
-
-    def run_in_sandbox(self, info: SandboxInfo, config: DeployConfig, **options: Any) -> None:
-        self.run(config, **options)
 
     def run(
         self,

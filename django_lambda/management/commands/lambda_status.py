@@ -13,7 +13,6 @@ from django_lambda.aws.status import function_status
 from django_lambda.conf import SETTING_NAME
 from django_lambda.configuration import DeployConfig
 from django_lambda.management.sandbox import SandboxCommandMixin, function_name_of
-from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
@@ -28,9 +27,6 @@ class Command(SandboxCommandMixin, BaseCommand):
             "--json", action="store_true", dest="as_json", help="Print it as JSON, for scripts."
         )
         self.add_sandbox_arguments(parser)
-
-    def run_in_sandbox(self, info: SandboxInfo, config: DeployConfig, **options: Any) -> None:
-        self.run(config, **options)
 
     def run(self, config: DeployConfig, *, as_json: bool, **options: Any) -> None:
         name = function_name_of(config)

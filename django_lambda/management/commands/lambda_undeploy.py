@@ -13,7 +13,6 @@ from django_lambda.configuration import DeployConfig
 from django_lambda.deploy import teardown
 from django_lambda.deploy.environment import FunctionEnvironmentError
 from django_lambda.management.sandbox import SandboxCommandMixin, function_name_of
-from django_lambda.sandbox import SandboxInfo
 
 
 class Command(SandboxCommandMixin, BaseCommand):
@@ -43,9 +42,6 @@ class Command(SandboxCommandMixin, BaseCommand):
             help="List what would be removed, and remove nothing.",
         )
         self.add_sandbox_arguments(parser)
-
-    def run_in_sandbox(self, info: SandboxInfo, config: DeployConfig, **options: Any) -> None:
-        self.run(config, **options)
 
     def run(
         self,
