@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import aws
+from django_lambda.aws import status
 from django_lambda.deploy import teardown
 from tests.deploy_helpers import FakeBuild, deploy
 
@@ -171,7 +172,7 @@ def test_status_reads_the_last_days_metrics(account: None) -> None:
         ],
     )
 
-    figures = aws.status.metrics(aws.Aws(region="us-east-1"), "site", now=NOW)
+    figures = status.metrics(aws.Aws(region="us-east-1"), "site", now=NOW)
 
     assert figures == {
         "period_hours": 24,
@@ -190,7 +191,12 @@ def test_undeploy_asks_for_the_functions_name(
 ) -> None:
     deploy("--skip-static")
     asked: list[str] = []
-    monkeypatch.setattr(builtins, "input", lambda prompt: asked.append(prompt) or "sit")
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return "sit"
+
+    monkeypatch.setattr(builtins, "input", answer)
 
     with pytest.raises(CommandError) as raised:
         command("lambda_undeploy")
@@ -255,7 +261,7 @@ def test_a_failed_removal_names_the_aws_error_and_what_to_do(
 ) -> None:
     deploy("--skip-static")
 
-    def refused(teardown: teardown.Teardown) -> list[teardown.Removal]:
+    def refused(run: teardown.Teardown) -> list[teardown.Removal]:
         def remove() -> None:
             raise aws.DeployError(
                 "delete_function on function 'site' failed (AccessDeniedException): no\n"
@@ -263,9 +269,8 @@ def test_a_failed_removal_names_the_aws_error_and_what_to_do(
                 code="AccessDeniedException",
             )
 
-        return [teardown_module.Removal("function 'site'", remove)]
+        return [teardown.Removal("function 'site'", remove)]
 
-    teardown_module = teardown
     monkeypatch.setattr(
         teardown, "STEPS", [teardown.TeardownStep("function", refused), *teardown.STEPS[2:]]
     )
