@@ -88,6 +88,7 @@ def test_first_deploy_creates_the_execution_role(
     assert "Deployed 'site' (created role 'site-lambda'; created the function;" in output
 
 
+@pytest.mark.slow
 def test_later_deploys_keep_the_functions_role(empty_account: None, fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     fake_build.body = "v2"
@@ -98,6 +99,7 @@ def test_later_deploys_keep_the_functions_role(empty_account: None, fake_build: 
     assert [role["RoleName"] for role in iam().list_roles()["Roles"]] == ["site-lambda"]
 
 
+@pytest.mark.slow
 def test_a_new_function_reuses_the_role_an_earlier_deploy_created(
     empty_account: None, fake_build: FakeBuild
 ) -> None:
@@ -114,6 +116,7 @@ def test_a_new_function_reuses_the_role_an_earlier_deploy_created(
     assert attached("site-lambda") == [BASIC]
 
 
+@pytest.mark.slow
 def test_reuse_restores_what_the_role_lost_and_keeps_what_the_user_added(
     empty_account: None, fake_build: FakeBuild
 ) -> None:
@@ -212,6 +215,7 @@ def test_dry_run_says_it_would_create_the_role(empty_account: None, fake_build: 
     assert iam().list_roles()["Roles"] == []
 
 
+@pytest.mark.slow
 def test_dry_run_says_it_would_reuse_the_role(empty_account: None, fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     boto3.client("lambda", region_name="us-east-1").delete_function(FunctionName="site")
