@@ -157,8 +157,9 @@ def test_logs_in_the_sandbox_show_what_a_sandbox_invocation_logged(
     assert json.loads(status.getvalue())["url"] == configuration_url(project)
 
     call_command("lambda_undeploy", "--sandbox", "--noinput", **quiet)
-    with pytest.raises(aws.client("lambda").exceptions.ResourceNotFoundException):
-        aws.client("lambda").get_function(FunctionName="site")
+    lam = aws.client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="site")
 
 
 def test_a_real_role_in_the_settings_gives_way_to_the_sandbox_role(
