@@ -26,5 +26,5 @@ exclude_patterns = ["_build", "transcripts", "examples", "Thumbs.db", ".DS_Store
 
 html_theme = "furo"
 html_title = "django-lambda"
-# Pages link to files in the repository (tests/, benchmarks/) by name only.
-suppress_warnings: list[str] = []
+# Option names such as --manage stay as typed, not en dashes.
+smartquotes = False
