@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from django_lambda import build
 from django_lambda.conf import deploy_config
+from django_lambda.package import build_package, bytecode_name
 from tests.django_site import make_site
 
 AL2023_RUNTIMES = ["python3.12", "python3.13"]
@@ -68,7 +68,7 @@ def build_for(site: Path, runtime: str, into: Path) -> tuple[set[str], list[str]
     messages: list[str] = []
     setting = {"PROJECT_DIR": str(site), "RUNTIME": runtime, "COMPILE": True}
     with override_settings(DJANGO_LAMBDA=setting):
-        zip_path = build.build_package(deploy_config(), say=messages.append).zip_path
+        zip_path = build_package(deploy_config(), say=messages.append).zip_path
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(into)
         return set(archive.namelist()), messages
@@ -101,12 +101,12 @@ def test_a_build_on_the_functions_python_ships_bytecode_that_loads(
     sources = {name for name in names if name.endswith(".py")}
     assert {"django/__init__.py", "starsite/urls.py", "django_lambda/handler.py"} <= sources
     assert {name for name in names if name.endswith(".pyc")} == {
-        build.bytecode_name(name) for name in sources
+        bytecode_name(name) for name in sources
     }
     assert not [message for message in messages if "Not compiling bytecode" in message]
     # Written by this Python (every 3.12.x shares 3.12's magic number), hash-based
     # and unchecked (flags 0b01): loaded without looking at the source.
-    header = (package / build.bytecode_name("django/__init__.py")).read_bytes()[:8]
+    header = (package / bytecode_name("django/__init__.py")).read_bytes()[:8]
     assert header[:4] == importlib.util.MAGIC_NUMBER
     assert int.from_bytes(header[4:8], "little") == 0b01
     # Every source replaced after the build: whatever runs came from the bytecode.
