@@ -149,7 +149,8 @@ class Function:
                 f"{self.resource} does not exist yet, and creating it needs an "
                 "execution role.\n"
                 f"Hint: set {SETTING_NAME}['ROLE_ARN'] to the ARN of an IAM role that "
-                "lambda.amazonaws.com may assume (see the README, 'Deploying to AWS').",
+                "lambda.amazonaws.com may assume (see the documentation, how-to "
+                "'Permissions on AWS').",
                 code="RoleRequired",
             )
         self.say(f"Creating {self.resource}.")
