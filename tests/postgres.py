@@ -77,12 +77,13 @@ class Postgres:
         """Close every client connection to ``dbname`` from the server's side, as a database
         does to a connection idle too long; the pids it closed."""
         with self.connect() as connection:
+            # In the select list, so that only the rows the WHERE keeps are terminated.
             rows = connection.execute(
-                "SELECT pid FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid() AND pg_terminate_backend(pid)",
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
                 (dbname,),
             ).fetchall()
-        return sorted(row[0] for row in rows)
+        return sorted(pid for pid, terminated in rows if terminated)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -211,7 +212,9 @@ def _wait_until_ready(cluster: Postgres) -> None:
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
                 cluster.stop()
-                raise Unavailable(f"postgres did not accept connections in {START_DEADLINE}s")
+                raise Unavailable(
+                    f"postgres did not accept connections in {START_DEADLINE}s"
+                ) from None
             time.sleep(0.2)
 
 
