@@ -1,13 +1,16 @@
 """A site on PostgreSQL, end to end: built by ``lambda_deploy --build-only`` with psycopg from
 its requirements, then run from the built package under the runtime client, as nobody with a
-read-only task root, talking to a throwaway cluster on 127.0.0.1 (``tests/postgres.py``).
+read-only task root, talking to a throwaway cluster on 127.0.0.1 (``tests/postgres.py``);
+its uploads go to a private bucket in the sandbox's S3.
 """
 
 from __future__ import annotations
 
 import json
 import signal
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -16,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from django_lambda import sandbox
+from django_lambda.sandbox.server import SandboxInfo, ensure_running
 from tests.notes_site import make_site, make_wheels, manage, site_environment
 from tests.postgres import Postgres
 from tests.serving import Server, fetch
@@ -213,3 +218,80 @@ def test_a_connection_closed_while_frozen(
             server.wait_for("terminating connection due to administrator command")
     finally:
         assert server.stop(signal.SIGTERM) == 0
+
+
+# --- Media: uploads go to a private S3 bucket, read back through signed URLs ------------------
+
+MEDIA_BUCKET = "notes-media"
+UPLOAD = b"%PDF-1.4 an upload\x00\xff" + bytes(range(256))
+
+
+@pytest.fixture(scope="module")
+def sandbox_s3(site: Site) -> Iterator[SandboxInfo]:
+    """The sandbox (moto's server on 127.0.0.1) of the site's project."""
+    yield ensure_running(site.project)
+    sandbox.stop(site.project)
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for name, (filename, data) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_an_upload_lands_in_a_private_bucket_and_reads_back_by_a_signed_url(
+    site: Site, migrated: str, sandbox_s3: SandboxInfo
+) -> None:
+    s3 = sandbox_s3.client("s3")
+    # Made by its owner, private: lambda_deploy never touches the media bucket.
+    s3.create_bucket(Bucket=MEDIA_BUCKET)
+    server = site.serve(AWS_ENDPOINT_URL_S3=sandbox_s3.endpoint_url, MEDIA_BUCKET=MEDIA_BUCKET)
+    try:
+        body, content_type = multipart(
+            {"text": "with a file"}, {"attachment": ("report.pdf", UPLOAD)}
+        )
+        status, _, answer = fetch_with(server, "/notes/", body, content_type)
+    finally:
+        assert server.stop(signal.SIGTERM) == 0
+    assert status == 200, answer
+    [url] = [
+        note["attachment"] for note in json.loads(answer)["notes"] if note["text"] == "with a file"
+    ]
+
+    # In the bucket, under upload_to, with the bytes sent.
+    stored = s3.get_object(Bucket=MEDIA_BUCKET, Key="notes/report.pdf")["Body"].read()
+    assert stored == UPLOAD
+    # The URL the site hands out is signed, and reads the file back.
+    assert url.startswith(f"{sandbox_s3.endpoint_url}/{MEDIA_BUCKET}/notes/report.pdf?")
+    assert "Signature=" in url or "X-Amz-Signature=" in url
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.read() == UPLOAD
+    # Without its signature, the bucket refuses.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url.split("?")[0], timeout=60)
+    assert refused.value.code == 403
+
+
+def fetch_with(
+    server: Server, path: str, body: bytes, content_type: str
+) -> tuple[int, dict[str, list[str]], bytes]:
+    request = urllib.request.Request(
+        server.url + path, data=body, headers={"Content-Type": content_type}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, {}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {}, error.read()
