@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from django_lambda import sandbox
 from django_lambda.sandbox.server import SandboxInfo, ensure_running
@@ -46,10 +47,10 @@ class Site:
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
-    def serve(self, **variables: str) -> Server:
+    def serve(self, *args: str, **variables: str) -> Server:
         """lambda_serve with one execution environment, so requests share its process."""
         environment = site_environment(self.project, self.wheels, **self.variables, **variables)
-        return Server("--concurrency", "1", env=environment, cwd=self.project)
+        return Server("--concurrency", "1", *args, env=environment, cwd=self.project)
 
 
 @pytest.fixture(scope="module")
@@ -255,9 +256,12 @@ def test_an_upload_lands_in_a_private_bucket_and_reads_back_by_a_signed_url(
     site: Site, migrated: str, sandbox_s3: SandboxInfo
 ) -> None:
     s3 = sandbox_s3.client("s3")
-    # Made by its owner, private: lambda_deploy never touches the media bucket.
+    # Made by its owner, private, holding a file already.
     s3.create_bucket(Bucket=MEDIA_BUCKET)
-    server = site.serve(AWS_ENDPOINT_URL_S3=sandbox_s3.endpoint_url, MEDIA_BUCKET=MEDIA_BUCKET)
+    s3.put_object(Bucket=MEDIA_BUCKET, Key="kept.txt", Body=b"kept")
+    # Deployed to the sandbox, the function talks to its S3 (AWS_ENDPOINT_URL).
+    site.manage("lambda_deploy", "--sandbox", MEDIA_BUCKET=MEDIA_BUCKET)
+    server = site.serve("--sandbox")
     try:
         body, content_type = multipart(
             {"text": "with a file"}, {"attachment": ("report.pdf", UPLOAD)}
@@ -282,6 +286,14 @@ def test_an_upload_lands_in_a_private_bucket_and_reads_back_by_a_signed_url(
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url.split("?")[0], timeout=60)
     assert refused.value.code == 403
+
+    # lambda_deploy left the media bucket as it was: no policy, nothing taken or added.
+    with pytest.raises(ClientError) as no_policy:
+        s3.get_bucket_policy(Bucket=MEDIA_BUCKET)
+    assert no_policy.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+    listed = s3.list_objects_v2(Bucket=MEDIA_BUCKET)["Contents"]
+    assert sorted(item["Key"] for item in listed) == ["kept.txt", "notes/report.pdf"]
+    assert s3.get_object(Bucket=MEDIA_BUCKET, Key="kept.txt")["Body"].read() == b"kept"
 
 
 def fetch_with(
