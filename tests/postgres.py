@@ -168,34 +168,54 @@ def start() -> Postgres:
         )
         if initdb.returncode != 0:
             raise Unavailable(f"initdb failed: {initdb.stderr.strip() or initdb.stdout.strip()}")
-        port = _free_port()
-        with open(directory / "server.log", "wb") as log:
-            process = subprocess.Popen(
-                [
-                    str(binaries / "postgres"),
-                    "-D",
-                    str(data),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "-k",
-                    str(directory),
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "max_connections=50",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                **as_user,
-            )
-        cluster = Postgres("127.0.0.1", port, USER, password, process, directory)
-        _wait_until_ready(cluster)
+        # Another process may take the free port first (another xdist worker's cluster).
+        for _attempt in range(3):
+            cluster = _launch(binaries, data, directory, password, as_user)
+            try:
+                _wait_until_ready(cluster)
+            except PortTaken:
+                continue
+            except BaseException:
+                cluster.stop()
+                raise
+            return cluster
+        raise Unavailable("postgres found no free port on 127.0.0.1 in three tries")
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    return cluster
+
+
+class PortTaken(Exception):
+    """The server could not listen on its port: another process took it first."""
+
+
+def _launch(
+    binaries: Path, data: Path, directory: Path, password: str, as_user: dict[str, Any]
+) -> Postgres:
+    """Start the server of ``data`` on a free port of 127.0.0.1, its socket in ``directory``."""
+    port = _free_port()
+    with open(directory / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [
+                str(binaries / "postgres"),
+                "-D",
+                str(data),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-k",
+                str(directory),
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=50",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **as_user,
+        )
+    return Postgres("127.0.0.1", port, USER, password, process, directory)
 
 
 def _wait_until_ready(cluster: Postgres) -> None:
@@ -205,13 +225,14 @@ def _wait_until_ready(cluster: Postgres) -> None:
     while True:
         if cluster.process.poll() is not None:
             log = (cluster.directory / "server.log").read_text(errors="replace")
+            if "Address already in use" in log:
+                raise PortTaken(log)
             raise Unavailable(f"postgres exited with {cluster.process.returncode}: {log[-2000:]}")
         try:
             cluster.connect(connect_timeout=2).close()
             return
         except psycopg.OperationalError:
             if time.monotonic() > deadline:
-                cluster.stop()
                 raise Unavailable(
                     f"postgres did not accept connections in {START_DEADLINE}s"
                 ) from None
