@@ -14,7 +14,6 @@ import glob
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -43,8 +42,13 @@ class Postgres:
     port: int
     user: str
     password: str
-    process: subprocess.Popen[bytes]
     directory: Path
+    binaries: Path
+    as_user: dict[str, Any]
+
+    @property
+    def data(self) -> Path:
+        return self.directory / "data"
 
     def connect(self, dbname: str = "postgres", **options: Any) -> Any:
         import psycopg
@@ -85,14 +89,18 @@ class Postgres:
             ).fetchall()
         return sorted(pid for pid, terminated in rows if terminated)
 
+    def halt(self) -> None:
+        """Stop the server if it runs ("fast": clients are cut off)."""
+        subprocess.run(
+            [str(self.binaries / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w"],
+            capture_output=True,
+            timeout=120,
+            **self.as_user,
+        )
+
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are cut off
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Stop the server and remove the cluster."""
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -170,14 +178,14 @@ def start() -> Postgres:
             raise Unavailable(f"initdb failed: {initdb.stderr.strip() or initdb.stdout.strip()}")
         # Another process may take the free port first (another xdist worker's cluster).
         for _attempt in range(3):
-            cluster = _launch(binaries, data, directory, password, as_user)
+            cluster = Postgres(
+                "127.0.0.1", _free_port(), USER, password, directory, binaries, as_user
+            )
             try:
-                _wait_until_ready(cluster)
+                _launch(cluster)
             except PortTaken:
                 continue
-            except BaseException:
-                cluster.stop()
-                raise
+            _wait_until_ready(cluster)
             return cluster
         raise Unavailable("postgres found no free port on 127.0.0.1 in three tries")
     except BaseException:
@@ -189,53 +197,55 @@ class PortTaken(Exception):
     """The server could not listen on its port: another process took it first."""
 
 
-def _launch(
-    binaries: Path, data: Path, directory: Path, password: str, as_user: dict[str, Any]
-) -> Postgres:
-    """Start the server of ``data`` on a free port of 127.0.0.1, its socket in ``directory``."""
-    port = _free_port()
-    with open(directory / "server.log", "wb") as log:
-        process = subprocess.Popen(
-            [
-                str(binaries / "postgres"),
-                "-D",
-                str(data),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-k",
-                str(directory),
-                "-c",
-                "fsync=off",
-                "-c",
-                "max_connections=50",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            **as_user,
-        )
-    return Postgres("127.0.0.1", port, USER, password, process, directory)
+def _launch(cluster: Postgres) -> None:
+    """Start the server with ``pg_ctl``, which detaches it: it is no child of the tests'
+    process (tests that count their own children see none of it)."""
+    log = cluster.directory / "server.log"
+    options = (
+        f"-h 127.0.0.1 -p {cluster.port} -k {cluster.directory} -c fsync=off -c max_connections=50"
+    )
+    started = subprocess.run(
+        [
+            str(cluster.binaries / "pg_ctl"),
+            "start",
+            "-w",
+            "-t",
+            str(int(START_DEADLINE)),
+            "-D",
+            str(cluster.data),
+            "-l",
+            str(log),
+            "-o",
+            options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=START_DEADLINE + 30,
+        **cluster.as_user,
+    )
+    if started.returncode == 0:
+        return
+    server_log = log.read_text(errors="replace") if log.exists() else ""
+    cluster.halt()
+    if "Address already in use" in server_log:
+        raise PortTaken(server_log)
+    raise Unavailable(f"pg_ctl start failed: {started.stderr.strip()} {server_log[-2000:]}")
 
 
 def _wait_until_ready(cluster: Postgres) -> None:
+    """Until the server accepts a connection with the password (pg_ctl waited for it to
+    listen already)."""
     import psycopg
 
     deadline = time.monotonic() + START_DEADLINE
     while True:
-        if cluster.process.poll() is not None:
-            log = (cluster.directory / "server.log").read_text(errors="replace")
-            if "Address already in use" in log:
-                raise PortTaken(log)
-            raise Unavailable(f"postgres exited with {cluster.process.returncode}: {log[-2000:]}")
         try:
             cluster.connect(connect_timeout=2).close()
             return
-        except psycopg.OperationalError:
+        except psycopg.OperationalError as error:
             if time.monotonic() > deadline:
-                raise Unavailable(
-                    f"postgres did not accept connections in {START_DEADLINE}s"
-                ) from None
+                cluster.stop()
+                raise Unavailable(f"postgres does not accept connections: {error}") from None
             time.sleep(0.2)
 
 

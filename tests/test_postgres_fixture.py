@@ -3,12 +3,14 @@ DJANGO_LAMBDA_REQUIRE_POSTGRES=1 (CI), where they fail."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
 from tests import postgres
-from tests.postgres import REQUIRE_VARIABLE, Unavailable, cluster_or_skip
+from tests.postgres import REQUIRE_VARIABLE, Postgres, Unavailable, cluster_or_skip
 
 
 def no_cluster() -> NoReturn:
@@ -45,3 +47,19 @@ def test_the_newest_installed_server(monkeypatch: pytest.MonkeyPatch) -> None:
     found = ["/usr/lib/postgresql/9/bin/postgres", "/usr/lib/postgresql/15/bin/postgres"]
     monkeypatch.setattr("glob.glob", lambda pattern: found)
     assert str(postgres.server_binaries()) == "/usr/lib/postgresql/15/bin"
+
+
+@pytest.mark.slow
+def test_the_server_is_no_child_of_the_tests_process(postgres: Postgres) -> None:
+    # Tests that check they leave no process behind count this process's children.
+    with postgres.connect() as connection:
+        assert connection.execute("SELECT 1").fetchone() == (1,)  # the server runs
+    parent = f"\nPPid:\t{os.getpid()}\n"
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if parent in (entry / "status").read_text():
+                children.append(entry.name)
+        except OSError:
+            continue
+    assert children == []
