@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild
+from tests.postgres import Postgres, cluster_or_skip
 
 # For tests of the suite's own guards (tests/test_checks.py).
 pytest_plugins = ("pytester",)
@@ -105,3 +106,10 @@ _fuzz = hypothesis_settings.get_profile("fuzz")
 hypothesis_settings.register_profile("ci", _fuzz, max_examples=40, derandomize=True)
 hypothesis_settings.register_profile("long", _fuzz, max_examples=5000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 for the session (see tests/postgres.py)."""
+    with cluster_or_skip() as cluster:
+        yield cluster

@@ -238,4 +238,9 @@ CATALOG: dict[str, Check] = {
         "ALLOWED_HOSTS cannot match the function's host, so every request gets a 400.",
         "Add '.lambda-url.<region>.on.aws' (or the exact host) and any custom domain.",
     ),
+    "django_lambda.W109": Check(
+        "A database keeps connections between requests without CONN_HEALTH_CHECKS: a "
+        "connection closed while the instance was frozen fails the next request.",
+        "CONN_HEALTH_CHECKS = True for that database, or CONN_MAX_AGE = 0.",
+    ),
 }
