@@ -256,8 +256,8 @@ def test_no_permission_to_create_a_role(
     )
     assert message.endswith(
         "Hint: The deploying identity may not call create_role. Attach the IAM policy from "
-        "the README section 'Deploying to AWS'. Or set DJANGO_LAMBDA['ROLE_ARN'] to a role of "
-        "your own that lambda.amazonaws.com may assume."
+        "the documentation, how-to 'Permissions on AWS'. Or set DJANGO_LAMBDA['ROLE_ARN'] to "
+        "a role of your own that lambda.amazonaws.com may assume."
     )
 
 
