@@ -162,6 +162,20 @@ def test_a_vpc_function_gets_vpc_access_too(empty_account: None) -> None:
     ]
 
 
+@pytest.mark.slow
+def test_a_vpc_set_later_gives_the_role_vpc_access(
+    empty_account: None, fake_build: FakeBuild
+) -> None:
+    deploy("--skip-static")
+    config = dataclasses.replace(deploy_config(), vpc=Vpc(("subnet-1",), ("sg-1",)))
+    said: list[str] = []
+
+    aws.Deployer(config, say=said.append).upload(fake_build(output=None))
+
+    assert attached("site-lambda") == [BASIC, VPC_ACCESS]
+    assert "Attached AWSLambdaVPCAccessExecutionRole to role 'site-lambda'." in said
+
+
 def test_the_roles_name_fits_iams_limit(empty_account: None) -> None:
     name = "f" * 64
     config = dataclasses.replace(deploy_config(), function_name=name)
