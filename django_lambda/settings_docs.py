@@ -60,7 +60,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         ),
         "ROLE_ARN": (
             "Execution role the function runs as (`arn:aws:iam::123456789012:role/...`). "
-            "Required to create the function; unset later, the deployed role stays."
+            "Unset when the function is created: `lambda_deploy` creates (or reuses) the role "
+            "`FUNCTION_NAME-lambda`; unset later, the deployed role stays."
         ),
         "RUNTIME": (
             "Lambda runtime, such as `python3.12`; also the Python version wheels are "

@@ -13,12 +13,45 @@ from django_lambda import gate
 from django_lambda.aws.clients import Aws
 from django_lambda.aws.code import Code, Progress
 from django_lambda.aws.errors import DeployError
+from django_lambda.aws.roles import ROLE_PATH, Role, RoleSpec, ensure_role, role_name
 from django_lambda.conf import HANDLER, SETTING_NAME
 from django_lambda.configuration import DeployConfig
 from django_lambda.package import BuildResult
 
 POLL_INTERVAL = 1.0
 POLL_ATTEMPTS = 600  # ten minutes: publishing a SnapStart version takes a few
+
+# The execution role lambda_deploy creates when ROLE_ARN is unset: logs, and the
+# network interfaces a function in a VPC needs.
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+BASIC_EXECUTION_POLICY = "service-role/AWSLambdaBasicExecutionRole"
+VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole"
+EXECUTION_ROLE_SUFFIX = "-lambda"
+
+
+def execution_role(config: DeployConfig) -> RoleSpec:
+    """The role lambda_deploy creates for ``config``'s function when ROLE_ARN is unset."""
+    function_name = config.function_name or ""
+    policies = (BASIC_EXECUTION_POLICY, *((VPC_ACCESS_POLICY,) if config.vpc else ()))
+    return RoleSpec(
+        name=role_name(function_name, EXECUTION_ROLE_SUFFIX),
+        service="lambda.amazonaws.com",
+        function_name=function_name,
+        managed_policies=policies,
+        description=f"Execution role of the Lambda function {function_name} (django-lambda)",
+        tags=config.tags,
+        instead=f"set {SETTING_NAME}['ROLE_ARN'] to a role of your own that "
+        "lambda.amazonaws.com may assume",
+    )
+
+
+def role_not_assumable_yet(code: str, message: str) -> bool:
+    """CreateFunction's error for a role IAM has not propagated to Lambda yet (a ``RetryIf``).
+
+    The same error stands for a role that does not exist or does not trust
+    Lambda: the retries are bounded, and then the error and its hint stand.
+    """
+    return code == "InvalidParameterValueException" and "cannot be assumed" in message
 
 
 def managed(config: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +82,13 @@ def function_key(deployed: dict[str, Any] | None) -> str:
     someone removed the variable: that is how to change it)."""
     variables = ((deployed or {}).get("Environment") or {}).get("Variables") or {}
     return str(variables.get(gate.KEY_VARIABLE) or gate.new_key())
+
+
+def made_by_lambda_deploy(deployed: dict[str, Any]) -> bool:
+    """Whether lambda_deploy made the function ``deployed`` (its configuration): every
+    function it deploys keeps its command gate's key in its environment."""
+    variables = (deployed.get("Environment") or {}).get("Variables") or {}
+    return gate.KEY_VARIABLE in variables
 
 
 def settings_module() -> str:
@@ -141,25 +181,27 @@ class Function:
             "SnapStart": {"ApplyOn": "PublishedVersions" if config.snapstart else "None"},
         }
 
+    def runs_as_execution_role(self, deployed: dict[str, Any]) -> bool:
+        """Whether the deployed function runs as the role lambda_deploy creates for it."""
+        name = execution_role(self.config).name
+        return str(deployed.get("Role", "")).endswith(f":role{ROLE_PATH}{name}")
+
+    def ensure_execution_role(self) -> Role:
+        """The role the new function runs as when ROLE_ARN is unset: created, or reused."""
+        return ensure_role(self.aws, execution_role(self.config))
+
     def create(
         self, build: BuildResult, desired: dict[str, Any], progress: Progress | None
     ) -> None:
-        if not desired["Role"]:
-            raise DeployError(
-                f"{self.resource} does not exist yet, and creating it needs an "
-                "execution role.\n"
-                f"Hint: set {SETTING_NAME}['ROLE_ARN'] to the ARN of an IAM role that "
-                "lambda.amazonaws.com may assume (see the documentation, how-to "
-                "'Permissions on AWS').",
-                code="RoleRequired",
-            )
+        assert desired["Role"], "ROLE_ARN, or ensure_execution_role()"
         self.say(f"Creating {self.resource}.")
         arguments = {key: value for key, value in desired.items() if key != "VpcConfig"}
         if self.config.vpc:
             arguments["VpcConfig"] = desired["VpcConfig"]
         if not arguments["Layers"]:
             del arguments["Layers"]
-        self.aws.call(
+        self.aws.call_retrying(
+            role_not_assumable_yet,
             "lambda",
             "create_function",
             self.resource,
