@@ -23,10 +23,12 @@ ALLOWED: dict[str, set[str]] = {
     "progress": set(),
     "gate": set(),
     "limits": set(),
+    "invocation": set(),
     "conf": {"configuration"},
     "events": {"conf"},
     "remote": {"conf", "gate", "limits"},
-    "handler": {"conf", "events", "limits", "remote"},
+    "tasks": {"gate", "invocation", "limits"},
+    "handler": {"conf", "events", "invocation", "limits", "remote", "tasks"},
     "storage": {"conf"},
     # the tooling
     "validation": {"conf"},
@@ -34,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "checks": {"conf", "configuration", "gate", "package", "storage", "validation"},
     "apps": {"checks"},
     "aws": {"conf", "configuration", "gate", "package", "progress"},
-    "local": {"aws", "conf", "configuration", "events", "package", "progress"},
+    "local": {"aws", "conf", "configuration", "events", "limits", "package", "progress"},
     "sandbox": {"aws", "configuration", "local", "package"},
     "deploy": {
         "aws",
