@@ -8,12 +8,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import django
 import pytest
+from django.conf import settings
+from django.core.signals import setting_changed
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild
+
+if django.VERSION < (5, 0):
+
+    def storages_keep_their_options(*, setting: str, enter: bool, **kwargs: object) -> None:
+        """Django 4.2's override_settings(STORAGES=...) also sets the deprecated
+        STATICFILES_STORAGE and DEFAULT_FILE_STORAGE to the backends alone, and its
+        storage handler, seeing those overridden, rebuilds both aliases from them:
+        their OPTIONS (the bucket) are lost. Settings modules are not affected."""
+        if setting == "STORAGES" and enter:
+            for name in ("STATICFILES_STORAGE", "DEFAULT_FILE_STORAGE"):
+                settings._wrapped.__dict__.pop(name, None)  # type: ignore[misc]
+
+    setting_changed.connect(storages_keep_their_options)
 
 
 @pytest.fixture(autouse=True)

@@ -66,13 +66,16 @@ def crash(request):
 
 
 def write(request, where):
+    import os
     from pathlib import Path
 
     from django.conf import settings
 
     directory = {"base": Path(settings.BASE_DIR), "tmp": Path("/tmp")}[where]
-    (directory / "written.txt").write_text("written")
-    return HttpResponse(f"wrote {directory / 'written.txt'}\\n", content_type="text/plain")
+    # A name of this process's: where /tmp is the machine's, other runs write there too.
+    path = directory / f"written-{os.getpid()}.txt"
+    path.write_text("written")
+    return HttpResponse(f"wrote {path}\\n", content_type="text/plain")
 
 
 urlpatterns = [

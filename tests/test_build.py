@@ -229,6 +229,7 @@ def own_source_names() -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_installs_requirements_for_the_platform_without_runtime_packages(
     project: Path, lambda_setting: Any
 ) -> None:
@@ -266,6 +267,7 @@ def test_installs_requirements_for_the_platform_without_runtime_packages(
     ]
 
 
+@pytest.mark.slow
 def test_runtime_packages_stay_when_told(lambda_setting: Any) -> None:
     # PRUNE off as well, so the scripts pip put in bin/ stay too.
     lambda_setting(EXCLUDE_RUNTIME_PACKAGES=False, PRUNE=[])
@@ -377,6 +379,7 @@ def test_projects_own_django_lambda_is_used(project: Path, lambda_setting: Any) 
         assert archive.read("django_lambda/__init__.py") == b"VENDORED = True\n"
 
 
+@pytest.mark.slow
 def test_two_builds_give_byte_identical_zips(
     project: Path, lambda_setting: Any, tmp_path: Path
 ) -> None:
@@ -414,6 +417,7 @@ def test_zip_entries_are_sorted_with_fixed_time_and_modes(
     assert {mode for name, mode in modes.items() if name != "bin/run.sh"} == {0o644}
 
 
+@pytest.mark.slow
 def test_warm_rebuild_reuses_the_installed_requirements(
     project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -509,6 +513,7 @@ def test_pip_gets_the_target_platform_and_python(
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("runtime", "installs"), [("python3.12", True), ("python3.11", False)])
 def test_wheels_for_the_runtimes_glibc_install(
     project: Path,
@@ -591,6 +596,7 @@ def test_default_requirements_file_is_optional(
     assert f"No requirements.txt in {project}: installing no requirements." in messages
 
 
+@pytest.mark.slow
 def test_a_requirements_file_a_level_up_is_named_and_can_be_used(
     project: Path, lambda_setting: Any
 ) -> None:
@@ -660,6 +666,7 @@ def test_staging_follows_the_project_between_builds(project: Path, lambda_settin
     assert os.access(staging / "bin" / "run.sh", os.X_OK)
 
 
+@pytest.mark.slow
 def test_damaged_requirements_cache_says_how_to_recover(project: Path, lambda_setting: Any) -> None:
     build_package()
     cache = project / ".lambda" / "requirements.zip"
@@ -669,6 +676,7 @@ def test_damaged_requirements_cache_says_how_to_recover(project: Path, lambda_se
         build_package()
 
 
+@pytest.mark.slow
 def test_zip_writer_counts_past_65535_entries_with_zip64_end_records() -> None:
     import io
 
@@ -715,6 +723,7 @@ def django_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_the_package_serves_a_request_with_nothing_else_on_the_path(
     project: Path,
     lambda_setting: Any,
@@ -1071,6 +1080,7 @@ def appkit_names(zip_path: Path) -> set[str]:
 KEPT = {*APPKIT_KEPT, "appkit-1.0.dist-info/METADATA"}
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_default_prune_with_static_storage(lambda_setting: Any) -> None:
     messages: list[str] = []
@@ -1091,6 +1101,7 @@ def test_default_prune_with_static_storage(lambda_setting: Any) -> None:
         assert result.unzipped_size == sum(info.file_size for info in archive.infolist())
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_static_sources_stay_without_static_storage(lambda_setting: Any) -> None:
     messages: list[str] = []
@@ -1104,6 +1115,7 @@ def test_static_sources_stay_without_static_storage(lambda_setting: Any) -> None
     ) in messages
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_prune_static_off_keeps_static_sources(lambda_setting: Any) -> None:
     lambda_setting(PRUNE_STATIC=False)
@@ -1115,6 +1127,7 @@ def test_prune_static_off_keeps_static_sources(lambda_setting: Any) -> None:
     assert not [message for message in messages if "static/ directories" in message]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_prune_off_ships_the_requirements_whole(lambda_setting: Any) -> None:
     lambda_setting(PRUNE=[], PRUNE_STATIC=False)
@@ -1126,6 +1139,7 @@ def test_prune_off_ships_the_requirements_whole(lambda_setting: Any) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_own_prune_patterns_replace_the_defaults(lambda_setting: Any) -> None:
     lambda_setting(PRUNE=["appkit/data", "*.pyi"], PRUNE_STATIC=False)
@@ -1140,6 +1154,7 @@ def test_own_prune_patterns_replace_the_defaults(lambda_setting: Any) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_project_files_are_never_pruned(project: Path, lambda_setting: Any) -> None:
     write(project, {"shop/static/shop/site.css": "a {}\n", "shop/locale/fr/django.po": "x\n"})
@@ -1148,6 +1163,7 @@ def test_project_files_are_never_pruned(project: Path, lambda_setting: Any) -> N
     assert {"shop/static/shop/site.css", "shop/locale/fr/django.po"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_changing_prune_settings_rebuilds_without_pip(
     project: Path, lambda_setting: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -1179,6 +1195,7 @@ def test_changing_prune_settings_rebuilds_without_pip(
     assert staged == set(zip_names(again.zip_path))
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("appkit")
 def test_pruned_builds_are_byte_identical(lambda_setting: Any, tmp_path: Path) -> None:
     with override_settings(STORAGES=STATIC_STORAGES):
@@ -1296,6 +1313,7 @@ def catalogs(*locales: str) -> set[str]:
 GERMAN_AND_BRAZILIAN = [("de", "German"), ("pt-br", "Brazilian Portuguese")]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("langkit")
 def test_without_i18n_no_catalog_ships(lambda_setting: Any) -> None:
     messages: list[str] = []
@@ -1310,6 +1328,7 @@ def test_without_i18n_no_catalog_ships(lambda_setting: Any) -> None:
     ) in messages
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("langkit")
 def test_only_the_sites_languages_and_their_fallbacks_ship(
     lambda_setting: Any, tmp_path: Path
@@ -1333,6 +1352,7 @@ def test_only_the_sites_languages_and_their_fallbacks_ship(
     }
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("langkit")
 def test_django_default_languages_keep_every_language_django_offers(
     lambda_setting: Any,
@@ -1353,6 +1373,7 @@ def test_django_default_languages_keep_every_language_django_offers(
     assert offered <= kept
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("langkit")
 def test_prune_locales_off_keeps_every_catalog(lambda_setting: Any) -> None:
     lambda_setting(PRUNE_LOCALES=False)
@@ -1361,6 +1382,7 @@ def test_prune_locales_off_keeps_every_catalog(lambda_setting: Any) -> None:
     assert langkit_names(result.zip_path) == {*LANGKIT_CATALOGS, *LANGKIT_OTHER, PROJECT_CATALOG}
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("langkit")
 def test_builds_pruned_to_the_sites_languages_are_byte_identical(
     lambda_setting: Any, tmp_path: Path
@@ -1441,6 +1463,7 @@ def run_unpacked(zip_path: Path, into: Path, code: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("compile_", "loaded"), [(True, "True 1\n"), (False, "False 2\n")])
 def test_bytecode_ships_for_every_module_and_is_what_loads(
     project: Path, lambda_setting: Any, tmp_path: Path, compile_: bool, loaded: str
@@ -1459,7 +1482,9 @@ def test_bytecode_ships_for_every_module_and_is_what_loads(
     assert run_unpacked(result.zip_path, tmp_path / "task", code) == loaded
 
 
+@pytest.mark.slow
 def test_no_bytecode_for_another_python(project: Path, lambda_setting: Any) -> None:
+    write(project, {"requirements.txt": "purepkg\n"})
     lambda_setting(RUNTIME=ELSEWHERE, COMPILE=True)
     messages: list[str] = []
 
@@ -1475,6 +1500,7 @@ def test_no_bytecode_for_another_python(project: Path, lambda_setting: Any) -> N
     ) in messages
 
 
+@pytest.mark.slow
 def test_builds_with_bytecode_are_byte_identical_and_reuse_it(
     project: Path, lambda_setting: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1504,6 +1530,7 @@ def test_builds_with_bytecode_are_byte_identical_and_reuse_it(
     assert fresh.zip_path.read_bytes() == first.zip_path.read_bytes()
 
 
+@pytest.mark.slow
 def test_bytecode_follows_pruning_and_shadowing(project: Path, lambda_setting: Any) -> None:
     write(
         project,
@@ -1538,6 +1565,7 @@ def test_compiler_warnings_neither_show_nor_fail_the_module(
     assert not [message for message in messages if message.startswith("Warning")]
 
 
+@pytest.mark.slow
 def test_a_module_that_does_not_compile_ships_as_source_alone(
     project: Path, lambda_setting: Any
 ) -> None:

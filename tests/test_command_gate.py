@@ -298,6 +298,7 @@ def invoke(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+@pytest.mark.slow
 def test_remote_manage_proves_the_command_with_the_deployed_key(
     deployed: list[Any], marker: Path
 ) -> None:
@@ -310,6 +311,7 @@ def test_remote_manage_proves_the_command_with_the_deployed_key(
     assert key not in out + err
 
 
+@pytest.mark.slow
 def test_remote_manage_refused_by_the_function_exits_126(deployed: list[Any], marker: Path) -> None:
     with override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site", "MANAGE": ["migrate"]}):
         out, err = io.StringIO(), io.StringIO()

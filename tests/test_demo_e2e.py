@@ -24,11 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import django
 import pytest
 
 from demo_site.stars import mars
 from django_lambda import gate
 from tests.serving import sandbox_processes
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
@@ -293,6 +296,12 @@ def copy_project(target: Path) -> Path:
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(source, target / name)
+    # The package's Django must be the deploy's (a build error otherwise), and
+    # "Django>=4.2" gives the newest for the runtime: the matrix runs older ones too.
+    requirements = target / "requirements.txt"
+    pinned = re.sub(r"(?m)^Django>=\S+$", f"Django=={django.__version__}", requirements.read_text())
+    assert pinned != requirements.read_text(), "requirements.txt lists no Django>=..."
+    requirements.write_text(pinned)
     return target
 
 

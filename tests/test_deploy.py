@@ -87,6 +87,7 @@ def test_first_deploy_creates_function_version_alias_and_url(site: dict[str, Any
     assert f"URL: {url['FunctionUrl']}" in output
 
 
+@pytest.mark.slow
 def test_second_deploy_of_same_zip_uploads_nothing(site: dict[str, Any]) -> None:
     deploy("--skip-static")
     sha = lambda_client().get_function_configuration(FunctionName="site")["CodeSha256"]
@@ -105,6 +106,7 @@ def test_second_deploy_of_same_zip_uploads_nothing(site: dict[str, Any]) -> None
     assert "Created the Function URL." not in output
 
 
+@pytest.mark.slow
 def test_missing_url_permission_is_restored(site: dict[str, Any]) -> None:
     # As after a deploy that created the URL and then failed to grant access.
     deploy("--skip-static")
@@ -122,6 +124,7 @@ def test_missing_url_permission_is_restored(site: dict[str, Any]) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_changed_zip_publishes_version_2_and_moves_alias(
     site: dict[str, Any], fake_build: FakeBuild
 ) -> None:
@@ -141,6 +144,7 @@ def test_changed_zip_publishes_version_2_and_moves_alias(
     assert code["CodeSha256"] == fake_build(output=None).sha256
 
 
+@pytest.mark.slow
 def test_changed_setting_updates_configuration_and_publishes(
     site: dict[str, Any],
 ) -> None:
@@ -171,6 +175,7 @@ def deployed_key(qualifier: str = "$LATEST") -> str:
     return str(config["Environment"]["Variables"][gate.KEY_VARIABLE])
 
 
+@pytest.mark.slow
 def test_later_deploys_keep_the_key_and_a_removed_one_is_made_again(
     site: dict[str, Any], fake_build: FakeBuild
 ) -> None:
@@ -194,6 +199,7 @@ def test_later_deploys_keep_the_key_and_a_removed_one_is_made_again(
     assert first not in output and second not in output
 
 
+@pytest.mark.slow
 def test_rollback_moves_alias_to_previous_then_to_given(
     site: dict[str, Any], fake_build: FakeBuild
 ) -> None:
@@ -250,6 +256,7 @@ def test_dry_run_changes_nothing(site: dict[str, Any], fake_build: FakeBuild) ->
     assert "Pretending to publish" in output
 
 
+@pytest.mark.slow
 def test_dry_run_after_deploy_changes_nothing(site: dict[str, Any], fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     fake_build.body = "v2"
@@ -267,6 +274,7 @@ def test_dry_run_after_deploy_changes_nothing(site: dict[str, Any], fake_build: 
     assert "Pretending to move alias 'live' (now on version 1) to it." in output
 
 
+@pytest.mark.slow
 def test_dry_run_rollback_changes_nothing(site: dict[str, Any], fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     fake_build.body = "v2"
@@ -317,6 +325,7 @@ def on_disk(
     )
 
 
+@pytest.mark.slow
 def test_collectstatic_runs_before_build(
     site: dict[str, Any], tmp_path: Path, fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -374,6 +383,7 @@ def test_create_without_role_is_an_error(role_arn: str, fake_build: FakeBuild) -
         deploy("--skip-static")
 
 
+@pytest.mark.slow
 def test_update_without_role_keeps_deployed_role(site: dict[str, Any]) -> None:
     deploy("--skip-static")
 
@@ -385,6 +395,7 @@ def test_update_without_role_keeps_deployed_role(site: dict[str, Any]) -> None:
     assert config["Role"] == site["ROLE_ARN"]
 
 
+@pytest.mark.slow
 def test_http_api_created_once_with_invoke_permission(site: dict[str, Any]) -> None:
     with override_settings(DJANGO_LAMBDA={**site, "HTTP": "http_api"}):
         first = deploy("--skip-static")
@@ -428,6 +439,7 @@ def test_tags_and_architecture_on_create(site: dict[str, Any]) -> None:
     assert client.list_tags(Resource=config["FunctionArn"])["Tags"] == {"project": "site"}
 
 
+@pytest.mark.slow
 def test_large_package_goes_through_s3_with_progress(
     site: dict[str, Any], fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -528,6 +540,7 @@ def test_rollback_and_build_only_conflict(site: dict[str, Any]) -> None:
         deploy("--rollback", "--build-only")
 
 
+@pytest.mark.slow
 def test_s3_upload_failure_names_bucket_and_code(
     site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -585,6 +598,7 @@ def test_s3_put_failure_names_object_and_code(
     assert "Hint: The deploying identity may not call upload_file." in message
 
 
+@pytest.mark.slow
 def test_s3_object_already_uploaded_is_reused(
     site: dict[str, Any], fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -606,6 +620,7 @@ def test_s3_object_already_uploaded_is_reused(
     )
 
 
+@pytest.mark.slow
 def test_real_build_deploys_its_zip(role_arn: str, tmp_path: Path) -> None:
     """The real build_package (empty requirements: pip needs no network) feeding the deploy."""
     project = tmp_path / "project"

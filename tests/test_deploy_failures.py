@@ -398,6 +398,7 @@ def test_unreachable_endpoint(monkeypatch: pytest.MonkeyPatch, fake_build: FakeB
     assert "Hint: Cannot reach AWS in us-east-1." in message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("operation", "step"),
     [
@@ -524,6 +525,7 @@ def test_conflict_already_exists_is_not_retried(
     assert "Hint: Something else (another deploy?) created it meanwhile" in str(raised.value)
 
 
+@pytest.mark.slow
 def test_no_credentials_stops_the_static_upload(
     monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild, tmp_path: Path
 ) -> None:

@@ -34,6 +34,8 @@ from django_lambda import aws
 from django_lambda.conf import lambda_settings
 from tests.deploy_helpers import FakeBuild, deploy
 
+pytestmark = pytest.mark.slow
+
 # The AWS steps are what these tests sweep: the package is never started here.
 DEPLOY = ("--skip-static", "--no-smoke-test")
 

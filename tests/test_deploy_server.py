@@ -16,6 +16,8 @@ from moto.server import ThreadedMotoServer
 from django_lambda import package
 from tests.deploy_helpers import FakeBuild, deploy
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:

@@ -208,6 +208,7 @@ def test_settings_that_need_what_the_function_lacks_fail_the_check(
     assert fake_build.calls == []
 
 
+@pytest.mark.slow
 def test_build_only_with_static_storage_needs_no_aws_and_ships_the_manifest(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -272,6 +273,7 @@ class UploadingStorage(Storage):
 """
 
 
+@pytest.mark.slow
 def test_a_storage_that_uploads_as_it_collects_gets_credentials_to_deploy_only(
     project: Path, role_arn: str, fake_build: FakeBuild
 ) -> None:
@@ -316,6 +318,7 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+@pytest.mark.slow
 def test_only_the_upload_gets_credentials_and_only_the_deploying_users(
     project: Path, fake_build: FakeBuild, moto_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -34,6 +34,8 @@ from django.test import override_settings
 
 from django_lambda import aws, sandbox
 
+pytestmark = pytest.mark.slow
+
 SETTINGS = """
 import os
 from pathlib import Path

@@ -20,6 +20,8 @@ from django_lambda.management.commands import lambda_serve
 from tests.local_packages import HTTP_HANDLER, make_zip
 from tests.serving import ROOT, Server, fetch, gone
 
+pytestmark = pytest.mark.slow
+
 BINARY = bytes(range(256))
 
 

@@ -154,6 +154,7 @@ def test_a_crash_is_reported_and_the_next_invocation_starts_a_new_process(echo_z
     assert after.payload["pid"] != before.payload["pid"]
 
 
+@pytest.mark.slow
 def test_timeout_ends_the_process(echo_zip: Path) -> None:
     with local.LocalFunction(echo_zip, timeout=0.5) as function:
         pid_before = function.invoke({}).payload["pid"]

@@ -78,6 +78,7 @@ def build(files: list[str], *, log: list[str] | None = None, **setting: object) 
     return {name for name in names if not name.startswith("django_lambda/")}
 
 
+@pytest.mark.slow
 @given(files=st.sets(st.sampled_from(sorted(POOL)), min_size=1))
 def test_package_holds_exactly_the_files_that_should_ship(files: set[str]) -> None:
     assert build(sorted(files), EXCLUDE=EXCLUDE) == {name for name in files if POOL[name]}

@@ -141,6 +141,7 @@ def many_cookies(source: str, total: int) -> str:
     return f"count={count}&size={size}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", sorted(FACTORIES))
 def test_cookies_over_the_limit_with_a_small_body_are_a_502(
     source: str, runtime: str, caplog: pytest.LogCaptureFixture
@@ -154,6 +155,7 @@ def test_cookies_over_the_limit_with_a_small_body_are_a_502(
     assert sent_size(result) <= LIMIT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", sorted(FACTORIES))
 def test_cookies_just_under_the_limit_pass(source: str, runtime: str) -> None:
     event = make_event(source, path="/cookies/", query=many_cookies(source, 5_800_000))
@@ -254,6 +256,7 @@ def test_7_mb_of_stdout_keeps_its_ends_and_the_return_code(
     }
 
 
+@pytest.mark.slow
 def test_7_mb_on_both_streams_are_both_cut(
     loud: None, runtime: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -19,6 +19,8 @@ from django_lambda import aws, package, sandbox
 from django_lambda.conf import deploy_config
 from tests.serving import sandbox_processes
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def restore_environ() -> Iterator[None]:

@@ -22,6 +22,8 @@ from django_lambda import aws, package, sandbox
 from django_lambda.conf import deploy_config
 from tests.deploy_helpers import FakeBuild
 
+pytestmark = pytest.mark.slow
+
 SANDBOX_COMMANDS = ["lambda_deploy", "lambda_invoke", "lambda_serve"]
 
 

@@ -19,6 +19,8 @@ from tests.django_site import make_site
 from tests.serving import ROOT, Server
 from tests.test_demo_e2e import CHROMIUM, CHROMIUM_ARGS
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "correct horse battery staple"
 
 # Run in the site's project: the database the package ships, with an admin user.

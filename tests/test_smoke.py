@@ -24,6 +24,8 @@ from django_lambda.local import front_door
 from tests.deploy_helpers import deploy
 from tests.local_packages import BROKEN_HANDLER, write_package, zip_package
 
+pytestmark = pytest.mark.slow
+
 # Answers like django_lambda.handler, and fails on request.
 HANDLER = """
 def lambda_handler(event, context):

@@ -154,10 +154,12 @@ def test_a_name_lookup_that_hangs_is_bounded_too(monkeypatch: pytest.MonkeyPatch
     # Without a network, resolving api.nasa.gov takes seconds, and urlopen's timeout
     # does not cover it: the lookup here waits until the test is done.
     released = threading.Event()
+    looked_up = threading.Event()
     lookups: list[str] = []
 
     def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
         lookups.append(host)
+        looked_up.set()
         released.wait(timeout=30)  # if the fetch is not bounded, the test fails after this
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
@@ -168,6 +170,8 @@ def test_a_name_lookup_that_hangs_is_bounded_too(monkeypatch: pytest.MonkeyPatch
     finally:
         released.set()
 
+    # The fetch's thread may start only after the request gave up on it (a busy machine).
+    assert looked_up.wait(timeout=30)
     assert lookups == ["api.nasa.gov"]
     assert picture == apod.Apod(
         apod.sample_entry(), "sample", "NASA's API did not answer within 0.05 s"
@@ -314,6 +318,7 @@ def test_footer_names_the_lambda_function_that_served_the_page(
     )
 
 
+@pytest.mark.slow
 def test_static_urls_are_hashed_by_the_manifest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

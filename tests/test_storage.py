@@ -324,6 +324,7 @@ def test_location_and_custom_domain(
     assert [call for call in calls if call[0] in ("PutObject", "DeleteObject")] == []
 
 
+@pytest.mark.slow
 def test_endpoint_url_against_moto_server(source: Path, manifest_dir: Path, tmp_path: Path) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
@@ -483,6 +484,7 @@ def url_case_id(options: dict[str, Any]) -> str:
     return ",".join(map(str, options.values())) or "none"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", URL_CASES, ids=url_case_id)
 def test_url_matches_django_storages(
     options: dict[str, Any], monkeypatch: pytest.MonkeyPatch, stock_url: Any
@@ -503,6 +505,7 @@ ENVIRONMENT_CASES: list[dict[str, str]] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "options",
     [URL_CASES[0], URL_CASES[4], URL_CASES[9], URL_CASES[10], URL_CASES[15]],

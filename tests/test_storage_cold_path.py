@@ -63,6 +63,7 @@ def serve_first_page(storage: str, endpoint: str, tmp_path: Path, via: str) -> d
     return report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "via",
     [
@@ -85,6 +86,7 @@ def test_static_storage_page_imports_no_boto3(endpoint: str, tmp_path: Path, via
     assert (report["moto"], report["build"]) == (False, False)
 
 
+@pytest.mark.slow
 def test_stock_storage_page_imports_boto3(endpoint: str, tmp_path: Path) -> None:
     """The same probe on django-storages' own manifest storage: it reads S3 at the first page."""
     report = serve_first_page("stock", endpoint, tmp_path, "wsgi")

@@ -7,7 +7,7 @@ value per response header unless multi-value headers are turned on.
 
 from __future__ import annotations
 
-from django_lambda.events import common, queries, results
+from django_lambda.events import common, payload_1_0, queries, results
 
 
 def detect(event: common.Event) -> bool:
@@ -16,15 +16,11 @@ def detect(event: common.Event) -> bool:
 
 
 def to_environ(event: common.Event) -> common.Environ:
-    environ, params = common.payload_1_0(event)
-    return common.finish_environ(
-        environ,
-        method=event.get("httpMethod"),
-        path_info=common.decoded_path(event.get("path")),
-        query=queries.reencode_query(params),
-        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
+    return payload_1_0.to_environ(
+        event,
+        encode_query=queries.reencode_query,
         domain=None,
-        remote_addr=common.last_forwarded_for(environ),
+        remote_addr=common.last_forwarded_for,
     )
 
 

@@ -8,7 +8,7 @@ Kong's aws-lambda plugin with ``awsgateway_compatible`` sends the same shape
 
 from __future__ import annotations
 
-from django_lambda.events import common, queries, results
+from django_lambda.events import common, payload_1_0, queries, results
 
 
 def detect(event: common.Event) -> bool:
@@ -21,16 +21,11 @@ def detect(event: common.Event) -> bool:
 def to_environ(event: common.Event) -> common.Environ:
     context = event.get("requestContext") or {}
     identity = context.get("identity") or {}
-    environ, params = common.payload_1_0(event)
-    return common.finish_environ(
-        environ,
-        method=event.get("httpMethod"),
-        # REST APIs leave the path percent-encoded, and without the stage.
-        path_info=common.decoded_path(event.get("path")),
-        query=queries.encode_query(params),
-        body=common.body_bytes(event.get("body"), event.get("isBase64Encoded")),
+    return payload_1_0.to_environ(
+        event,
+        encode_query=queries.encode_query,
         domain=context.get("domainName"),
-        remote_addr=identity.get("sourceIp"),
+        remote_addr=lambda environ: identity.get("sourceIp"),
         stage=context.get("stage"),
         # HTTP APIs can send payload 1.0 too ("version": "1.0", which REST APIs
         # leave out); unlike REST they keep a named stage in front of the path

@@ -241,18 +241,6 @@ def header_environ(headers: Any) -> Environ:
     return environ
 
 
-def payload_1_0(event: Event) -> tuple[Environ, Any]:
-    """The headers environ and the query parameters of a payload 1.0-shaped event (REST
-    APIs, ALB), to finish with ``finish_environ``.
-
-    ``multiValue*`` hold every value; the single-value keys only the last one.
-    """
-    environ = header_environ(event.get("multiValueHeaders") or event.get("headers"))
-    return environ, event.get("multiValueQueryStringParameters") or event.get(
-        "queryStringParameters"
-    )
-
-
 def add_headers(environ: Environ, headers: Any) -> None:
     """Copy request headers into ``HTTP_*`` keys, joining onto those already there.
 
