@@ -373,16 +373,6 @@ def test_invalid_setting_stops_at_check(site: dict[str, Any], fake_build: FakeBu
     assert fake_build.calls == []
 
 
-def test_create_without_role_is_an_error(role_arn: str, fake_build: FakeBuild) -> None:
-    with (
-        override_settings(DJANGO_LAMBDA={"FUNCTION_NAME": "site"}),
-        pytest.raises(
-            CommandError, match=r"(?s)\[5/7\] upload failed: .*set DJANGO_LAMBDA\['ROLE_ARN'\]"
-        ),
-    ):
-        deploy("--skip-static")
-
-
 @pytest.mark.slow
 def test_update_without_role_keeps_deployed_role(site: dict[str, Any]) -> None:
     deploy("--skip-static")

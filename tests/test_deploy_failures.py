@@ -342,28 +342,34 @@ def test_throttling_is_retried_then_succeeds(
     assert "moved from version 2 to 1" in output
 
 
-def test_role_lambda_cannot_assume_gets_hint(stubbed: Stubber, fake_build: FakeBuild) -> None:
+def test_role_lambda_cannot_assume_gets_hint(
+    stubbed: Stubber, fake_build: FakeBuild, sleeps: list[float]
+) -> None:
     stubbed.add_client_error(
         "get_function_configuration",
         service_error_code="ResourceNotFoundException",
         http_status_code=404,
     )
-    stubbed.add_client_error(
-        "create_function",
-        service_error_code="InvalidParameterValueException",
-        service_message="The role defined for the function cannot be assumed by Lambda.",
-        http_status_code=400,
-    )
+    # A new role becomes assumable within seconds; this one never does.
+    for _ in range(6):
+        stubbed.add_client_error(
+            "create_function",
+            service_error_code="InvalidParameterValueException",
+            service_message="The role defined for the function cannot be assumed by Lambda.",
+            http_status_code=400,
+        )
 
     with pytest.raises(CommandError) as raised:
-        deploy("--skip-static")
+        deploy("--skip-static", "--no-smoke-test")
 
     message = str(raised.value)
     assert message.startswith(
         "[5/7] upload failed: create_function on function 'site' failed "
         "(InvalidParameterValueException)"
     )
-    assert "Hint: Lambda cannot assume DJANGO_LAMBDA['ROLE_ARN']" in message
+    assert "Hint: Lambda cannot assume the execution role (DJANGO_LAMBDA['ROLE_ARN']" in message
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
+    stubbed.assert_no_pending_responses()
 
 
 def test_no_credentials(monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild) -> None:

@@ -4,14 +4,28 @@ which retries conflicts and throttling and turns a failure into an explained ``D
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from django_lambda.aws.errors import RETRYABLE_CODES, DeployError, error_code, explain
+from django_lambda.aws.errors import (
+    NOT_FOUND_CODES,
+    RETRYABLE_CODES,
+    DeployError,
+    error_code,
+    explain,
+)
 from django_lambda.configuration import DeployConfig
 from django_lambda.progress import Say, quiet
 
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+
+# Whether an error (its code and message) is one to wait out, besides RETRYABLE_CODES.
+RetryIf = Callable[[str, str], bool]
+
+
+def never(code: str, message: str) -> bool:
+    """A ``RetryIf`` for calls with no errors of their own to wait out."""
+    return False
 
 
 def client(service_name: str, *, region: str | None = None, endpoint_url: str | None = None) -> Any:
@@ -59,10 +73,12 @@ def call(
     *,
     region: str | None = None,
     say: Say = quiet,
+    retry_if: RetryIf = never,
     **kwargs: Any,
 ) -> Any:
     """``operation`` of ``aws_client`` with ``kwargs``; a DeployError naming ``resource`` (in
-    ``region``) when it fails. Conflicts and throttling are retried with backoff."""
+    ``region``) when it fails. Conflicts and throttling are retried with backoff, and so are
+    the errors ``retry_if`` accepts (a role IAM has not propagated yet, ...)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     method = getattr(aws_client, operation)
@@ -73,8 +89,12 @@ def call(
             code = error_code(exc)
             # The same code also means "already exists", which waiting cannot fix.
             exists = "already exist" in str(exc)
-            if code in RETRYABLE_CODES and not exists and delay is not None:
-                say(f"{code} from {operation}; retry {attempt + 1} in {delay:g}s")
+            waited_out = code in RETRYABLE_CODES and not exists
+            own = not waited_out and retry_if(code, str(exc))
+            if (waited_out or own) and delay is not None:
+                # An error of the call's own is not self-explanatory: AWS's message says it.
+                why = f" ({exc.response['Error'].get('Message', '')})" if own else ""
+                say(f"{code} from {operation}{why}; retry {attempt + 1} in {delay:g}s")
                 time.sleep(delay)
                 continue
             raise explain(exc, operation=operation, resource=resource, region=region) from exc
@@ -113,21 +133,28 @@ class Aws:
 
     def call(self, service_name: str, operation: str, resource: str, **kwargs: Any) -> Any:
         """One AWS call (``call()``) with this AWS's client for ``service_name``."""
+        return self.call_retrying(never, service_name, operation, resource, **kwargs)
+
+    def call_retrying(
+        self, retry_if: RetryIf, service_name: str, operation: str, resource: str, **kwargs: Any
+    ) -> Any:
+        """``call``, also retrying the errors ``retry_if`` accepts."""
         return call(
             self.client(service_name),
             operation,
             resource,
             region=self.region,
             say=self.say,
+            retry_if=retry_if,
             **kwargs,
         )
 
     def missing(self, service_name: str, operation: str, resource: str, **kwargs: Any) -> Any:
-        """``call``, but None when AWS answers ResourceNotFoundException."""
+        """``call``, but None when AWS answers that the resource does not exist."""
         try:
             return self.call(service_name, operation, resource, **kwargs)
         except DeployError as exc:
-            if exc.code == "ResourceNotFoundException":
+            if exc.code in NOT_FOUND_CODES:
                 return None
             raise
 

@@ -21,6 +21,10 @@ class Deployment:
     """What one deploy did; the command reports it."""
 
     created: bool = False
+    # The execution role this deploy created for the new function, when ROLE_ARN is unset.
+    created_role: str | None = None
+    # The static files' bucket this deploy created (the pipeline's static upload).
+    created_bucket: str | None = None
     code_uploaded: bool = False
     changed_settings: list[str] = field(default_factory=list)
     version: str | None = None
@@ -75,8 +79,13 @@ class Deployer:
         deployed = function.configuration()
         desired["Environment"]["Variables"][gate.KEY_VARIABLE] = function_key(deployed)
         if deployed is None:
+            deployment = Deployment(created=True, code_uploaded=True)
+            if not desired["Role"]:
+                role = function.ensure_execution_role()
+                desired["Role"] = role.arn
+                deployment.created_role = role.name if role.created else None
             function.create(build, desired, progress)
-            return Deployment(created=True, code_uploaded=True)
+            return deployment
         function.tag(deployed["FunctionArn"])
         # ROLE_ARN is only required to create; unset, the deployed role stays.
         desired["Role"] = desired["Role"] or deployed["Role"]

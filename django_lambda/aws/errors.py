@@ -17,6 +17,14 @@ RETRYABLE_CODES = frozenset(
     }
 )
 
+# The identity may not make the call.
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+
+# The resource is not there, as each service says it (Lambda, IAM, API Gateway, S3).
+NOT_FOUND_CODES = frozenset(
+    {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NoSuchBucket", "404"}
+)
+
 
 class DeployError(Exception):
     """An AWS call failed; the message names the resource, the AWS error code and a fix."""
@@ -65,16 +73,17 @@ def _hint(code: str, operation: str, message: str, region: str) -> str:
             f"Cannot reach AWS in {region}. Check {SETTING_NAME}['REGION'] and "
             f"{SETTING_NAME}['ENDPOINT_URL'], and the network."
         )
-    if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
+    if code in ACCESS_DENIED_CODES:
         return (
             f"The deploying identity may not call {operation}. Attach the IAM policy from "
             "the README section 'Deploying to AWS'."
         )
     if code == "InvalidParameterValueException" and "role" in message.lower():
         return (
-            f"Lambda cannot assume {SETTING_NAME}['ROLE_ARN']. Check that the role exists, "
-            "that its trust policy allows lambda.amazonaws.com, and, if it was just "
-            "created, wait a few seconds for IAM to propagate and deploy again."
+            f"Lambda cannot assume the execution role ({SETTING_NAME}['ROLE_ARN'], or the "
+            "one lambda_deploy created). Check that the role exists and that its trust "
+            "policy allows lambda.amazonaws.com; a new role was given half a minute to "
+            "propagate through IAM."
         )
     if code in {"ResourceNotFoundException", "NoSuchBucket", "404"}:
         return f"It does not exist in {region}. Check {SETTING_NAME}['REGION'] and the name."

@@ -13,12 +13,45 @@ from django_lambda import gate
 from django_lambda.aws.clients import Aws
 from django_lambda.aws.code import Code, Progress
 from django_lambda.aws.errors import DeployError
+from django_lambda.aws.roles import Role, RoleSpec, ensure_role, role_name
 from django_lambda.conf import HANDLER, SETTING_NAME
 from django_lambda.configuration import DeployConfig
 from django_lambda.package import BuildResult
 
 POLL_INTERVAL = 1.0
 POLL_ATTEMPTS = 600  # ten minutes: publishing a SnapStart version takes a few
+
+# The execution role lambda_deploy creates when ROLE_ARN is unset: logs, and the
+# network interfaces a function in a VPC needs.
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+BASIC_EXECUTION_POLICY = "service-role/AWSLambdaBasicExecutionRole"
+VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole"
+EXECUTION_ROLE_SUFFIX = "-lambda"
+
+
+def execution_role(config: DeployConfig) -> RoleSpec:
+    """The role lambda_deploy creates for ``config``'s function when ROLE_ARN is unset."""
+    function_name = config.function_name or ""
+    policies = (BASIC_EXECUTION_POLICY, *((VPC_ACCESS_POLICY,) if config.vpc else ()))
+    return RoleSpec(
+        name=role_name(function_name, EXECUTION_ROLE_SUFFIX),
+        service="lambda.amazonaws.com",
+        function_name=function_name,
+        managed_policies=policies,
+        description=f"Execution role of the Lambda function {function_name} (django-lambda)",
+        tags=config.tags,
+        instead=f"set {SETTING_NAME}['ROLE_ARN'] to a role of your own that "
+        "lambda.amazonaws.com may assume",
+    )
+
+
+def role_not_assumable_yet(code: str, message: str) -> bool:
+    """CreateFunction's error for a role IAM has not propagated to Lambda yet (a ``RetryIf``).
+
+    The same error stands for a role that does not exist or does not trust
+    Lambda: the retries are bounded, and then the error and its hint stand.
+    """
+    return code == "InvalidParameterValueException" and "cannot be assumed" in message
 
 
 def managed(config: dict[str, Any]) -> dict[str, Any]:
@@ -141,24 +174,22 @@ class Function:
             "SnapStart": {"ApplyOn": "PublishedVersions" if config.snapstart else "None"},
         }
 
+    def ensure_execution_role(self) -> Role:
+        """The role the new function runs as when ROLE_ARN is unset: created, or reused."""
+        return ensure_role(self.aws, execution_role(self.config))
+
     def create(
         self, build: BuildResult, desired: dict[str, Any], progress: Progress | None
     ) -> None:
-        if not desired["Role"]:
-            raise DeployError(
-                f"{self.resource} does not exist yet, and creating it needs an "
-                "execution role.\n"
-                f"Hint: set {SETTING_NAME}['ROLE_ARN'] to the ARN of an IAM role that "
-                "lambda.amazonaws.com may assume (see the README, 'Deploying to AWS').",
-                code="RoleRequired",
-            )
+        assert desired["Role"], "ROLE_ARN, or ensure_execution_role()"
         self.say(f"Creating {self.resource}.")
         arguments = {key: value for key, value in desired.items() if key != "VpcConfig"}
         if self.config.vpc:
             arguments["VpcConfig"] = desired["VpcConfig"]
         if not arguments["Layers"]:
             del arguments["Layers"]
-        self.aws.call(
+        self.aws.call_retrying(
+            role_not_assumable_yet,
             "lambda",
             "create_function",
             self.resource,

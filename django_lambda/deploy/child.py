@@ -1,6 +1,6 @@
 """The child process of the deploy steps that run in the function's environment: it sets
-Django up with that environment, runs one step (``check``, ``collect`` or ``upload``) and
-writes its result as JSON. Django's modules are imported once it is set up."""
+Django up with that environment, runs one step (``check``, ``collect``, ``upload`` or
+``storage``) and writes its result as JSON. Django's modules are imported once it is set up."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def main(argv: list[str]) -> None:
         "check": _check,
         "collect": _collect,
         "upload": _upload,
+        "storage": _storage,
     }
     result = steps[step](**arguments)
     result_path.write_text(json.dumps(result), encoding="utf-8")
@@ -133,6 +134,17 @@ def _upload(*, staging: str) -> dict[str, Any]:
         "present": present,
         "destination": f"s3://{storage.bucket_name}/{storage.key('')}",
     }
+
+
+def _storage() -> dict[str, Any]:
+    from django.conf import STATICFILES_STORAGE_ALIAS
+    from django.core.files.storage import storages
+
+    from django_lambda.storage import StaticStorage
+
+    if not isinstance(storages[STATICFILES_STORAGE_ALIAS], StaticStorage):
+        return {"configuration": None}
+    return {"configuration": static_configuration(None)}
 
 
 def _dotted(storage: Any) -> str:

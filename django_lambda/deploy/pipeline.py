@@ -21,7 +21,13 @@ from django_lambda.deploy.environment import (
     FunctionEnvironmentError,
     run_checks,
 )
-from django_lambda.deploy.static import Collected, collect_static, static_staging, upload_static
+from django_lambda.deploy.static import (
+    Collected,
+    collect_static,
+    static_staging,
+    static_storage,
+    upload_static,
+)
 from django_lambda.package import versions
 from django_lambda.sandbox import SandboxInfo, ensure_public_bucket
 
@@ -223,24 +229,32 @@ class Pipeline:
 
     def upload(self) -> None:
         assert self.built is not None, "build before upload"
-        self.upload_static()
+        created_bucket = self.upload_static()
         self.deployment = self.deployer.upload(self.built, progress=self.report.progress)
+        self.deployment.created_bucket = created_bucket
 
-    def upload_static(self) -> None:
-        """Send the files collectstatic staged to the bucket the function reads them from."""
+    def upload_static(self) -> str | None:
+        """Send the files collectstatic staged to the bucket the function reads them from,
+        creating the bucket first if it does not exist; the bucket's name if it was created."""
         collected = self.collected
         if collected is None or collected.staging is None:
-            return
+            return None
         assert self.environment is not None, "check before upload"
-        bucket = (collected.configuration or {}).get("bucket_name")
-        if self.sandbox is not None and bucket:
+        bucket = static_bucket(self.config, collected.configuration)
+        created = None
+        if self.sandbox is not None and bucket is not None:
             # The sandbox has whatever bucket the function's settings name.
-            ensure_public_bucket(self.sandbox, bucket)
+            ensure_public_bucket(self.sandbox, bucket.name)
+        elif bucket is not None and aws.ensure_static_bucket(
+            self.deployer.aws, bucket, dict(self.config.tags)
+        ):
+            created = bucket.name
         uploaded = upload_static(self.environment, collected)
         self.report.detail(
             f"Static files: uploaded {len(uploaded['uploaded'])} to "
             f"{uploaded['destination']}, {len(uploaded['present'])} already there."
         )
+        return created
 
     def publish(self) -> None:
         assert self.deployment is not None, "upload before publish"
@@ -268,13 +282,38 @@ class Pipeline:
 
     def pretend_upload(self) -> None:
         name = self.deployer.function_name
+        self.pretend_static_bucket()
         self.deployed = self.deployer.configuration()
         if self.deployed is None:
+            if not self.config.role_arn:
+                self.pretend_execution_role()
             self.report.detail(f"Pretending to create function {name!r}.")
         else:
             self.report.detail(
                 f"Pretending to update function {name!r}: its configuration where it "
                 "changed, its code unless CodeSha256 is unchanged."
+            )
+
+    def pretend_execution_role(self) -> None:
+        spec = aws.execution_role(self.config)
+        existing = aws.find_role(self.deployer.aws, spec)
+        if existing is None:
+            self.report.detail(f"Pretending to create {spec.resource}, {spec.describe()}.")
+        else:
+            self.report.detail(
+                f"Pretending to run the function as {spec.resource}, which an earlier "
+                "deploy created."
+            )
+
+    def pretend_static_bucket(self) -> None:
+        if self.skip_static or self.sandbox is not None:
+            return
+        assert self.environment is not None, "check before upload"
+        bucket = static_bucket(self.config, static_storage(self.environment))
+        if bucket is not None and not aws.bucket_exists(self.deployer.aws, bucket):
+            where = self.deployer.aws.region or "the default region"
+            self.report.detail(
+                f"Pretending to create {bucket.resource} in {where}, {bucket.describe()}."
             )
 
     def pretend_publish(self) -> None:
@@ -291,6 +330,18 @@ class Pipeline:
             self.report.detail(f"URL: {url}")
         elif self.config.http:
             self.report.detail(f"Pretending to create the {self.config.http} on the alias.")
+
+
+def static_bucket(
+    config: DeployConfig, configuration: dict[str, Any] | None
+) -> aws.StaticBucket | None:
+    """The bucket of the static storage ``configuration`` (``child.static_configuration``)."""
+    name = (configuration or {}).get("bucket_name")
+    if not name:
+        return None
+    return aws.StaticBucket(
+        name, config.function_name or "", (configuration or {}).get("custom_domain")
+    )
 
 
 def _format(message: CheckMessage) -> str:

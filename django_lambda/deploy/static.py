@@ -88,6 +88,16 @@ def upload_static(environment: FunctionEnvironment, collected: Collected) -> dic
     return result
 
 
+def static_storage(environment: FunctionEnvironment) -> dict[str, Any] | None:
+    """``StaticStorage``'s configuration with the function's environment (its bucket, custom
+    domain), without collecting; None when the static files storage is another."""
+    result = environment.run("storage", {})
+    if "error" in result:
+        raise FunctionEnvironmentError(str(result["error"]))
+    configuration: dict[str, Any] | None = result.get("configuration")
+    return configuration
+
+
 def upload_variables(environment: FunctionEnvironment) -> dict[str, str]:
     """What a child that uploads needs beyond the function's environment: the deploying
     user's credentials, resolved here (a profile, SSO, ...), and the deploy's endpoint."""

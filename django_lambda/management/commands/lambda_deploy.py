@@ -186,6 +186,8 @@ class Command(SandboxCommandMixin, BaseCommand):
         deployer = self.pipeline.deployer
         name, alias = deployer.function_name, deployer.alias
         done = [
+            f"created role {deployment.created_role!r}" if deployment.created_role else "",
+            f"created bucket {deployment.created_bucket!r}" if deployment.created_bucket else "",
             "created the function" if deployment.created else "",
             "uploaded the code" if deployment.code_uploaded and not deployment.created else "",
             "updated " + ", ".join(deployment.changed_settings)

@@ -1,0 +1,110 @@
+"""From an empty account to a live site and back, through moto's server on loopback: the
+execution role and the static bucket created, reused, and removed by lambda_undeploy."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from moto.server import ThreadedMotoServer
+
+from tests.deploy_helpers import FakeBuild, write_site
+
+pytestmark = pytest.mark.slow
+
+STATIC_STORAGE = """
+STATICFILES_DIRS = [BASE_DIR / "assets"]
+STORAGES = {
+    "staticfiles": {
+        "BACKEND": "django_lambda.storage.StaticStorage",
+        "OPTIONS": {"bucket_name": "site-static", "region_name": "eu-west-1"},
+    },
+}
+"""
+
+
+@pytest.fixture
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's server with nothing in it but AWS's managed policies, as a new account."""
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str, fake_build: FakeBuild
+) -> Iterator[Path]:
+    project = tmp_path / "project"
+    (project / "assets").mkdir(parents=True)
+    (project / "assets" / "site.css").write_text("body { color: navy; }\n")
+    monkeypatch.setattr(sys, "path", [*sys.path, str(project)])
+    module = write_site(project, STATIC_STORAGE)
+    setting = {
+        "FUNCTION_NAME": "site",
+        "REGION": "eu-west-1",
+        "PROJECT_DIR": str(project),
+        "ENDPOINT_URL": endpoint,
+        "ENVIRONMENT": {"DJANGO_SETTINGS_MODULE": module},
+    }
+    with override_settings(DJANGO_LAMBDA=setting):
+        yield project
+
+
+def command(name: str, *args: str) -> str:
+    out = io.StringIO()
+    call_command(name, *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def client(endpoint: str, service: str) -> Any:
+    # boto3-stubs types a client per literal service name.
+    make: Any = boto3.client
+    return make(service, region_name="eu-west-1", endpoint_url=endpoint)
+
+
+def test_first_deploy_creates_the_role_and_the_bucket_and_serves_static_files(
+    project: Path, endpoint: str
+) -> None:
+    dry = command("lambda_deploy", "--dry-run", "--no-smoke-test")
+    assert "Pretending to create role 'site-lambda', trusted by lambda.amazonaws.com" in dry
+    assert (
+        "Pretending to create bucket 'site-static' in eu-west-1, its objects readable by "
+        "anyone, ACLs blocked." in dry
+    )
+    assert client(endpoint, "s3").list_buckets()["Buckets"] == []
+
+    out = command("lambda_deploy", "--no-smoke-test")
+
+    assert "Created bucket 'site-static' in eu-west-1" in out
+    assert "Deployed 'site' (created role 'site-lambda'; created bucket 'site-static';" in out
+    hashed = json.loads((project / "staticfiles.json").read_text())["paths"]["site.css"]
+    # Anyone may read the static files: no credentials on this request.
+    with urllib.request.urlopen(f"{endpoint}/site-static/{hashed}") as response:
+        assert response.read() == b"body { color: navy; }\n"
+    role = client(endpoint, "iam").get_role(RoleName="site-lambda")["Role"]
+    configuration = client(endpoint, "lambda").get_function_configuration(FunctionName="site")
+    assert configuration["Role"] == role["Arn"]
+
+    again = command("lambda_deploy", "--no-smoke-test")
+
+    assert "Created" not in again
+    assert "created" not in again
