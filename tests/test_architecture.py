@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
         "local",
         "package",
         "progress",
+        "remote",
         "sandbox",
         "storage",
     },
