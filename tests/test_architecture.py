@@ -33,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     # the tooling
     "validation": {"conf"},
     "package": {"conf", "configuration", "progress", "validation"},
-    "checks": {"conf", "configuration", "gate", "package", "storage", "validation"},
+    "checks": {"conf", "configuration", "gate", "package", "storage", "tasks", "validation"},
     "apps": {"checks"},
     "aws": {"conf", "configuration", "gate", "package", "progress"},
     "local": {"aws", "conf", "configuration", "events", "limits", "package", "progress"},

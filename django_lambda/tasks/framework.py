@@ -14,22 +14,7 @@ from typing import TYPE_CHECKING
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-# What to install when neither is there (also the system check's hint).
-INSTALL_HINT = (
-    "Django's Tasks framework is django.tasks from Django 6.0; on Django 4.2 to 5.2 install "
-    "its backport: pip install 'django-lambda[tasks]' (the django-tasks package), and put "
-    "it in the package's requirements too."
-)
-
-
-def available() -> bool:
-    """Whether this Django has a Tasks framework, its own or the backport."""
-    import importlib.util
-
-    if django.VERSION >= (6, 0):
-        return True
-    return importlib.util.find_spec("django_tasks") is not None
-
+from django_lambda.tasks.installed import INSTALL_HINT, available
 
 if TYPE_CHECKING or django.VERSION >= (6, 0):
     from django.tasks import (
@@ -71,6 +56,7 @@ FAILED = TaskResultStatus("FAILED")
 
 __all__ = [
     "FAILED",
+    "INSTALL_HINT",
     "READY",
     "RUNNING",
     "SUCCESSFUL",
@@ -81,6 +67,7 @@ __all__ = [
     "TaskError",
     "TaskResult",
     "TaskResultStatus",
+    "available",
     "normalize_json",
     "task",
     "task_backends",
