@@ -34,7 +34,7 @@ _PLACEHOLDER_CREDENTIALS = {
 
 class AsyncRuns:
     """The asynchronous invocations of the function ``function_name``: taken at
-    :attr:`endpoint`, run in ``size`` processes of the package at ``task_root`` with
+    :attr:`endpoint`, run in ``size`` processes of ``package`` (a zip or a directory) with
     ``function_options``, each event's log said with ``say``.
 
     Give the function's processes :meth:`variables` (the request's and these), so
@@ -43,7 +43,7 @@ class AsyncRuns:
 
     def __init__(
         self,
-        task_root: Path,
+        package: Path,
         *,
         size: int = 1,
         retries: int | None = None,
@@ -55,7 +55,7 @@ class AsyncRuns:
         self.api = InvokeAPI(function_options["function_name"], self.accept)
         environment = {**function_options.get("environment", {}), **self.variables()}
         self.pool = FunctionPool(
-            task_root, size=size, **{**function_options, "environment": environment}
+            package, size=size, **{**function_options, "environment": environment}
         )
         self._events: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
         self._pending = 0
