@@ -9,11 +9,13 @@ API is tested in test_tasks.py); the event it sent prints a line with its proces
 
 from __future__ import annotations
 
+import io
 import re
 import signal
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from django_lambda.local import FunctionPool
 from django_lambda.local.async_runs import AsyncRuns
@@ -97,3 +99,21 @@ def test_lambda_serve_runs_what_a_request_enqueued(package: Path) -> None:
         server.wait_for(r"Asynchronous event \S+: done")
     finally:
         server.stop(signal.SIGINT)
+
+
+def test_lambda_invoke_local_waits_for_what_the_request_enqueued(package: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "lambda_invoke",
+        "GET",
+        "/hello",
+        "--local",
+        "--package",
+        str(package),
+        stdout=out,
+        stderr=err,
+    )
+    assert '"invoke": 202' in out.getvalue()
+    said = out.getvalue() + err.getvalue()
+    assert re.search(r"ran task hello in pid \d+", said), said
+    assert re.search(r"Asynchronous event \S+: done", said), said
