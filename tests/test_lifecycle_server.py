@@ -108,3 +108,53 @@ def test_first_deploy_creates_the_role_and_the_bucket_and_serves_static_files(
 
     assert "Created" not in again
     assert "created" not in again
+
+
+def test_status_then_undeploy_leaves_nothing_and_a_second_run_removes_nothing(
+    project: Path, endpoint: str, fake_build: FakeBuild
+) -> None:
+    command("lambda_deploy", "--no-smoke-test")
+    # The local build, which lambda_status compares with the deployed code.
+    build_dir = project / ".lambda"
+    build_dir.mkdir(exist_ok=True)
+    fake_build(output=build_dir / "package.zip")
+    lam, iam, s3 = (client(endpoint, name) for name in ("lambda", "iam", "s3"))
+    url = lam.get_function_url_config(FunctionName="site", Qualifier="live")["FunctionUrl"]
+
+    status = json.loads(command("lambda_status", "--json"))
+
+    assert status["alias"] == {"name": "live", "version": "1"}
+    assert status["versions"] == ["1"]
+    assert status["url"] == url
+    assert status["local_build"]["deployed"] is True
+    assert status["metrics"]["invocations"] is None
+    screen = command("lambda_status")
+    assert "live -> version 1" in screen
+    assert "no data invocations" in screen
+
+    dry = command("lambda_undeploy", "--dry-run")
+    assert "Would remove:\n  - function 'site' with 1 published version, alias 'live'" in dry
+    assert lam.get_function(FunctionName="site")
+
+    out = command("lambda_undeploy", "--noinput")
+
+    assert "Removed function 'site' with 1 published version, alias 'live'" in out
+    assert "Removed role 'site-lambda'." in out
+    assert (
+        "Kept bucket 'site-static' and the static files in it (--delete-static-bucket "
+        "empties and deletes it)." in out
+    )
+    assert out.endswith("Undeployed 'site'.\n")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="site")
+    assert iam.list_roles()["Roles"] == []
+    assert [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]] == ["site-static"]
+
+    again = command("lambda_undeploy", "--noinput", "--delete-static-bucket")
+
+    assert "Removed bucket 'site-static' and every file in it." in again
+    assert "function" not in again
+    assert s3.list_buckets()["Buckets"] == []
+    assert command("lambda_undeploy", "--noinput") == (
+        "Nothing to remove: no deploy of 'site' is left.\n"
+    )

@@ -20,11 +20,19 @@ from django.test import override_settings
 
 from django_lambda import aws, package, sandbox
 from django_lambda.conf import deploy_config
+from tests import deploy_helpers
 from tests.deploy_helpers import FakeBuild
 
 pytestmark = pytest.mark.slow
 
-SANDBOX_COMMANDS = ["lambda_deploy", "lambda_invoke", "lambda_serve"]
+SANDBOX_COMMANDS = [
+    "lambda_deploy",
+    "lambda_invoke",
+    "lambda_serve",
+    "lambda_logs",
+    "lambda_status",
+    "lambda_undeploy",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +103,52 @@ def test_deploy_to_the_sandbox(project: Path, monkeypatch: pytest.MonkeyPatch) -
     call_command("lambda_deploy", "--sandbox", "--skip-static", stdout=io.StringIO(), stderr=err)
     assert err.getvalue().startswith(f"Sandbox: reusing moto's server at {info.endpoint_url}")
     assert sandbox.running(project) == info
+
+
+# A handler that logs, as a view would, under the runtime client's logging.
+LOGGING_HANDLER = '''"""Stand-in for django_lambda.handler that logs a line per request."""
+import logging
+
+
+def lambda_handler(event, context):
+    if event.get("warmup"):
+        return {{"warm": True}}
+    logging.getLogger("stars.views").warning("listed %d stars", 3)
+    return {{"statusCode": 200, "body": {body!r}}}
+'''
+
+
+def test_logs_in_the_sandbox_show_what_a_sandbox_invocation_logged(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deploy_helpers, "HANDLER_SOURCE", LOGGING_HANDLER)
+    monkeypatch.setattr(package, "build_package", FakeBuild(project))
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("lambda_deploy", "--sandbox", "--skip-static", "--no-smoke-test", **quiet)
+    empty = io.StringIO()
+    call_command("lambda_logs", "--sandbox", stdout=empty, stderr=empty)
+    assert "\nNo log events in /aws/lambda/site since " in empty.getvalue()
+
+    invoked = io.StringIO()
+    call_command("lambda_invoke", "GET", "/", "--sandbox", stdout=invoked, stderr=io.StringIO())
+    out = io.StringIO()
+    call_command("lambda_logs", "--sandbox", "--since", "1h", stdout=out, stderr=io.StringIO())
+
+    lines = out.getvalue().splitlines()
+    logged = [line for line in lines if "listed 3 stars" in line]
+    assert len(logged) == 1
+    start = next(line for line in lines if " START RequestId: " in line)
+    request_id = start.split()[2]
+    assert logged[0].split()[2] == request_id
+    assert "[WARNING]" in logged[0]
+    assert any(f" REPORT RequestId: {request_id}" in line for line in lines)
+
+    filtered = io.StringIO()
+    call_command("lambda_logs", "--sandbox", "--filter", "stars", stdout=filtered)
+    assert [line.split(" ", 3)[3] for line in filtered.getvalue().splitlines()] == [
+        logged[0].split(" ", 3)[3]
+    ]
 
 
 def test_a_real_role_in_the_settings_gives_way_to_the_sandbox_role(
@@ -205,6 +259,9 @@ def test_the_deployed_configuration_decides_how_the_code_runs(tmp_path: Path) ->
     ):
         options = sandbox.local_function_options(deploy_config(), deployed)
 
+    log_sink = options.pop("log_sink")
+    assert isinstance(log_sink, aws.LogWriter)
+    assert log_sink.group == "/aws/lambda/site"
     assert {key: options[key] for key in options if key != "runtime_distributions"} == {
         "function_name": "site",
         "environment": {"FROM_DEPLOY": "1", "DJANGO_SETTINGS_MODULE": "tests.settings"},

@@ -84,6 +84,13 @@ def function_key(deployed: dict[str, Any] | None) -> str:
     return str(variables.get(gate.KEY_VARIABLE) or gate.new_key())
 
 
+def made_by_lambda_deploy(deployed: dict[str, Any]) -> bool:
+    """Whether lambda_deploy made the function ``deployed`` (its configuration): every
+    function it deploys keeps its command gate's key in its environment."""
+    variables = (deployed.get("Environment") or {}).get("Variables") or {}
+    return gate.KEY_VARIABLE in variables
+
+
 def settings_module() -> str:
     """The settings module this process runs with, which the function will run with too."""
     # override_settings hides SETTINGS_MODULE (it reads None), the environment does not.

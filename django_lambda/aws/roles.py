@@ -179,14 +179,18 @@ def _ensure_role(aws: Aws, spec: RoleSpec) -> Role:
 
 
 def _attached(aws: Aws, spec: RoleSpec) -> set[str]:
+    return set(_listed(aws, spec.name, "list_attached_role_policies", "AttachedPolicies"))
+
+
+def _listed(aws: Aws, name: str, operation: str, key: str) -> list[str]:
+    """The role's managed policies' ARNs (``list_attached_role_policies``) or its inline
+    policies' names (``list_role_policies``), every page of them."""
     pages = aws.pages(
-        "iam",
-        "list_attached_role_policies",
-        spec.resource,
-        marker=("Marker", "Marker"),
-        RoleName=spec.name,
+        "iam", operation, f"role {name!r}", marker=("Marker", "Marker"), RoleName=name
     )
-    return {policy["PolicyArn"] for page in pages for policy in page["AttachedPolicies"]}
+    return [
+        item if isinstance(item, str) else item["PolicyArn"] for page in pages for item in page[key]
+    ]
 
 
 def _put_inline_policy(aws: Aws, spec: RoleSpec, created: bool) -> None:
@@ -217,15 +221,9 @@ def delete_role(aws: Aws, name: str) -> bool:
     resource = f"role {name!r}"
     if aws.missing("iam", "get_role", resource, RoleName=name) is None:
         return False
-    pages = aws.pages(
-        "iam", "list_attached_role_policies", resource, marker=("Marker", "Marker"), RoleName=name
-    )
-    for policy_arn in [p["PolicyArn"] for page in pages for p in page["AttachedPolicies"]]:
+    for policy_arn in _listed(aws, name, "list_attached_role_policies", "AttachedPolicies"):
         aws.call("iam", "detach_role_policy", resource, RoleName=name, PolicyArn=policy_arn)
-    pages = aws.pages(
-        "iam", "list_role_policies", resource, marker=("Marker", "Marker"), RoleName=name
-    )
-    for policy_name in [p for page in pages for p in page["PolicyNames"]]:
+    for policy_name in _listed(aws, name, "list_role_policies", "PolicyNames"):
         aws.call("iam", "delete_role_policy", resource, RoleName=name, PolicyName=policy_name)
     aws.call("iam", "delete_role", resource, RoleName=name)
     return True

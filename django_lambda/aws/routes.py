@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django_lambda.aws.ownership import owner_tags
 from django_lambda.aws.versions import Versions
 from django_lambda.configuration import DeployConfig
 
@@ -125,7 +126,8 @@ class Routes:
             resource,
             Name=self.function_name,
             ProtocolType="HTTP",
-            Tags=dict(self.config.tags),
+            # The ownership tag: lambda_undeploy removes the HTTP API a deploy created.
+            Tags=owner_tags(self.function_name, self.config.tags),
         )
         integration = self.aws.call(
             "apigatewayv2",

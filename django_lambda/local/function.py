@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,10 @@ LOCAL_ACCOUNT_ID = "000000000000"
 # The process exits right after posting an init error; this bounds how long
 # an init may take before we give up waiting for either outcome.
 DEFAULT_INIT_TIMEOUT = 60.0
+
+
+# Receives each invocation's log: its request id, what it printed, its REPORT line's figures.
+LogSink = Callable[[str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class LocalFunction:
         runtime_distributions: Sequence[str] = (RUNTIME_CLIENT,),
         init_timeout: float = DEFAULT_INIT_TIMEOUT,
         mount_namespace: bool = True,
+        log_sink: LogSink | None = None,
     ) -> None:
         package = Path(package).resolve()
         self.task_root = package if package.is_dir() else unpack(package)
@@ -146,6 +151,8 @@ class LocalFunction:
         self.init_timeout = init_timeout
         # False: never try a private mount namespace (see function_process.py).
         self.mount_namespace = mount_namespace
+        # Where each invocation's log goes besides its result (the sandbox's CloudWatch Logs).
+        self.log_sink = log_sink
         self.function_arn = f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT_ID}:function:{function_name}"
         self.log_path = (
             self.task_root.parent / f"{function_name}-{os.getpid()}-{next(self._log_numbers)}.log"
@@ -341,9 +348,12 @@ class LocalFunction:
         if invocation.error is None:
             assert invocation.response is not None
             payload = json.loads(invocation.response) if invocation.response else None
-        return InvokeResult(
+        result = InvokeResult(
             invocation.request_id, payload, invocation.error, duration, init_duration, log
         )
+        if self.log_sink is not None:
+            self.log_sink(result.request_id, result.log, result.report())
+        return result
 
     def _timed_out(self, invocation: Invocation) -> dict[str, Any]:
         return {

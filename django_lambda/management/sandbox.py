@@ -20,19 +20,18 @@ class SandboxCommandMixin(BaseCommand):
 
     ``handle`` reads the settings once, into a ``DeployConfig``. The command
     implements ``run(config, **options)``, its work against AWS (or locally),
-    and ``run_in_sandbox(info, config, **options)``, the same work inside the
-    sandbox, where ``config`` is the sandbox's (``sandbox.sandbox_config``);
-    ``check_sandbox_options`` refuses contradicting options before anything
-    starts.
+    and may implement ``run_in_sandbox(info, config, **options)``, the same
+    work inside the sandbox (by default ``run``), where ``config`` is the
+    sandbox's (``sandbox.sandbox_config``); ``check_sandbox_options``
+    refuses contradicting options before anything starts.
     """
 
     # With --sandbox, for lambda_invoke and lambda_serve: the deployed
     # function's configuration, which the local run then copies.
     sandbox_options: dict[str, Any] | None = None
 
-    # Each command defines these with its own keyword-only options.
+    # Each command defines it with its own keyword-only options.
     run: Callable[..., None]
-    run_in_sandbox: Callable[..., None]
 
     def handle(self, *, sandbox: bool, sandbox_stop: bool, **options: Any) -> None:
         config = deploy_config()
@@ -48,6 +47,13 @@ class SandboxCommandMixin(BaseCommand):
 
     def check_sandbox_options(self, *, sandbox: bool, **options: Any) -> None:
         """Raise CommandError for options that contradict --sandbox, or need it."""
+
+    def run_in_sandbox(
+        self, info: sandbox.SandboxInfo, config: DeployConfig, **options: Any
+    ) -> None:
+        """The command's work inside the sandbox: by default ``run`` with the sandbox's
+        ``config`` (the commands that only talk to AWS: logs, status, undeploy)."""
+        self.run(config, **options)
 
     def add_sandbox_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django_lambda import local
+from django_lambda import aws, local
 from django_lambda.aws import package_key
 from django_lambda.configuration import DeployConfig
 from django_lambda.package import code_sha256
@@ -101,5 +101,11 @@ def local_function_options(config: DeployConfig, deployed: DeployedPackage) -> d
         architecture=(configuration.get("Architectures") or [options["architecture"]])[0],
         memory_size=configuration.get("MemorySize") or options["memory_size"],
         timeout=configuration.get("Timeout") or options["timeout"],
+        # Its invocations log into the sandbox's CloudWatch Logs, as Lambda's do.
+        log_sink=aws.LogWriter(
+            aws.Aws.of(config),
+            configuration["FunctionName"],
+            configuration.get("Version", "$LATEST"),
+        ),
     )
     return options

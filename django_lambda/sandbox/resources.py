@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django_lambda import aws
 from django_lambda.sandbox.server import SandboxInfo
 
 ROLE_NAME = "django-lambda-sandbox"
@@ -77,22 +78,12 @@ def ensure_public_bucket(info: SandboxInfo, bucket: str) -> None:
 
 
 def public_read_policy(bucket: str) -> dict[str, Any]:
-    """A bucket policy that lets anyone read the bucket's objects (not list them).
+    """The static bucket's public-read policy (``aws.buckets``), as moto needs it.
 
-    For moto only: S3 authorizes HEAD with s3:GetObject, but moto checks an
-    anonymous HEAD against "s3:HeadObject", an action IAM does not have (and
-    real S3 would refuse in a policy), so without it HEAD is a 403 where GET
-    is a 200.
+    S3 authorizes HEAD with s3:GetObject, but moto checks an anonymous HEAD
+    against "s3:HeadObject", an action IAM does not have (and real S3 would
+    refuse in a policy), so without it HEAD is a 403 where GET is a 200.
     """
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "PublicReadForStaticFiles",
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": ["s3:GetObject", "s3:HeadObject"],
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-            }
-        ],
-    }
+    policy = aws.public_read_policy(bucket)
+    policy["Statement"][0]["Action"] = ["s3:GetObject", "s3:HeadObject"]
+    return policy
