@@ -7,6 +7,7 @@ answers warm)."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from django.core import management
+from django.core.management import call_command
 from django.test import override_settings
 
 from django_lambda import aws, gate
@@ -243,3 +245,31 @@ def test_the_scheduler_role_may_only_invoke_the_function() -> None:
     assert spec.inline_policy is not None
     [statement] = spec.inline_policy["Statement"]
     assert (statement["Effect"], statement["Action"]) == ("Allow", "lambda:InvokeFunction")
+
+
+def test_undeploy_removes_the_schedules_and_the_scheduler_role(
+    base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    setting = {**base, "SCHEDULE": {"a": {"command": "check", "schedule": "rate(1 day)"}}}
+    deploy_with(setting)
+    out = io.StringIO()
+    with override_settings(DJANGO_LAMBDA=setting):
+        call_command("lambda_undeploy", "--noinput", stdout=out, stderr=io.StringIO())
+    output = out.getvalue()
+    assert "schedule group 'site' and its schedules (a)" in output
+    assert scheduler().list_schedule_groups(NamePrefix="site")["ScheduleGroups"] == []
+    names = [r["RoleName"] for r in iam().list_roles()["Roles"]]
+    assert "site-scheduler" not in names
+
+
+def test_undeploy_keeps_a_group_no_deploy_created(
+    base: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploy_with(base)
+    scheduler().create_schedule_group(Name="site")
+    out = io.StringIO()
+    with override_settings(DJANGO_LAMBDA=base):
+        call_command("lambda_undeploy", "--noinput", stdout=out, stderr=io.StringIO())
+    assert "Kept schedule group 'site'" in out.getvalue()
+    assert scheduler().get_schedule_group(Name="site")["Name"] == "site"

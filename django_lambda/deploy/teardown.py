@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django_lambda import aws
 from django_lambda.aws.ownership import OWNER_TAG, owner
+from django_lambda.aws.schedules import Schedules, remove_schedules, scheduler_role
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.environment import FunctionEnvironment
 from django_lambda.deploy.static import static_storage
@@ -83,6 +84,26 @@ def http_api(teardown: Teardown) -> list[Removal]:
     return [Removal(resource, remove)]
 
 
+def schedules(teardown: Teardown) -> list[Removal]:
+    """The schedule group named after the function and its schedules, if a deploy created it."""
+    group = Schedules(teardown.aws, teardown.function_name)
+    try:
+        found = group.existing()
+    except aws.DeployError as exc:
+        if exc.code != "ScheduleGroupNotOwned":
+            raise
+        return teardown.keep_unowned(group.resource)
+    if found is None:
+        return []
+    names = ", ".join(sorted(found)) or "none"
+    return [
+        Removal(
+            f"{group.resource} and its schedules ({names})",
+            lambda: remove_schedules(teardown.aws, teardown.function_name),
+        )
+    ]
+
+
 def function(teardown: Teardown) -> list[Removal]:
     """The function with all its versions and aliases, its Function URLs and the statements
     of its resource policy, which Lambda removes with it."""
@@ -127,6 +148,17 @@ def execution_role(teardown: Teardown) -> list[Removal]:
     return [Removal(spec.resource, lambda: aws.delete_role(teardown.aws, spec.name))]
 
 
+def schedules_role(teardown: Teardown) -> list[Removal]:
+    """The role lambda_deploy created for EventBridge Scheduler (SCHEDULER_ROLE_ARN unset)."""
+    spec = scheduler_role(teardown.config, function_arn="")
+    found = teardown.aws.missing("iam", "get_role", spec.resource, RoleName=spec.name)
+    if found is None:
+        return []
+    if owner(found["Role"].get("Tags")) != teardown.function_name:
+        return teardown.keep_unowned(spec.resource)
+    return [Removal(spec.resource, lambda: aws.delete_role(teardown.aws, spec.name))]
+
+
 def static_bucket(teardown: Teardown) -> list[Removal]:
     """The static files' bucket, with ``--delete-static-bucket`` only."""
     environment = FunctionEnvironment.from_config(teardown.config)
@@ -160,8 +192,10 @@ def static_bucket(teardown: Teardown) -> list[Removal]:
 # what it used.
 STEPS = [
     TeardownStep("http api", http_api),
+    TeardownStep("schedules", schedules),
     TeardownStep("function", function),
     TeardownStep("role", execution_role),
+    TeardownStep("scheduler role", schedules_role),
     TeardownStep("static bucket", static_bucket),
 ]
 
