@@ -360,6 +360,20 @@ def deploy_config() -> DeployConfig:
             ScheduledCommand(name, entry["command"], entry["schedule"], entry.get("timezone"))
             for name, entry in scheduled_entries().items()
         ),
+        invokes_itself=uses_lambda_backend(),
+    )
+
+
+# The Tasks backend that runs tasks in the function (TASKS' "BACKEND").
+TASKS_BACKEND = "django_lambda.tasks.LambdaBackend"
+
+
+def uses_lambda_backend() -> bool:
+    """Whether Django's TASKS setting uses the Lambda backend for any of its aliases."""
+    tasks = getattr(settings, "TASKS", None)
+    return isinstance(tasks, dict) and any(
+        isinstance(alias, dict) and alias.get("BACKEND") == TASKS_BACKEND
+        for alias in tasks.values()
     )
 
 

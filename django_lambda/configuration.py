@@ -101,6 +101,8 @@ class DeployConfig:
     scheduler_role_arn: str | None = None
     task_retries: int | None = None
     task_failure_destination: str | None = None
+    # Whether TASKS uses the Lambda backend: the function then invokes itself.
+    invokes_itself: bool = False
 
     # The function's name in a local run of a project that names none.
     LOCAL_NAME: ClassVar[str] = "local"

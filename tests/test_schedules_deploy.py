@@ -273,3 +273,22 @@ def test_undeploy_keeps_a_group_no_deploy_created(
         call_command("lambda_undeploy", "--noinput", stdout=out, stderr=io.StringIO())
     assert "Kept schedule group 'site'" in out.getvalue()
     assert scheduler().get_schedule_group(Name="site")["Name"] == "site"
+
+
+def test_the_created_execution_role_may_enqueue_tasks(
+    fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto import mock_aws
+
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    setting = {"FUNCTION_NAME": "site", "REGION": "us-east-1"}
+    tasks = {"default": {"BACKEND": "django_lambda.tasks.LambdaBackend"}}
+    with mock_aws(), override_settings(TASKS=tasks):
+        deploy_with(setting)
+        policy = iam().get_role_policy(RoleName="site-lambda", PolicyName="django-lambda")
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == [
+        "arn:aws:lambda:*:*:function:site",
+        "arn:aws:lambda:*:*:function:site:*",
+    ]

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.conf import settings
 from django.core import management
 from django.core.checks import CheckMessage, Error
 
-from django_lambda.conf import SETTING_NAME, lambda_settings
+from django_lambda.conf import SETTING_NAME, TASKS_BACKEND, lambda_settings, uses_lambda_backend
 
 ENTRY_KEYS = frozenset({"command", "schedule", "timezone"})
 # A schedule's name in its group: https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html
@@ -29,7 +28,6 @@ KEEP_WARM_NAME = "keep-warm"
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 # Lambda's on-failure destinations for asynchronous invocations.
 DESTINATION_RE = re.compile(r"^arn:aws[a-z-]*:(sqs|sns|lambda|events|s3):[a-z0-9-]*:\d{0,12}:?\S+$")
-BACKEND = "django_lambda.tasks.LambdaBackend"
 
 _RATE_RE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON_RE = re.compile(r"^cron\((.*)\)$")
@@ -247,11 +245,7 @@ def _task_messages() -> list[CheckMessage]:
 
 
 def _framework_messages() -> list[CheckMessage]:
-    tasks = getattr(settings, "TASKS", None)
-    uses = isinstance(tasks, dict) and any(
-        isinstance(alias, dict) and alias.get("BACKEND") == BACKEND for alias in tasks.values()
-    )
-    if not uses:
+    if not uses_lambda_backend():
         return []
     from django_lambda.tasks.installed import INSTALL_HINT, available
 
@@ -259,7 +253,7 @@ def _framework_messages() -> list[CheckMessage]:
         return []
     return [
         Error(
-            f"TASKS uses {BACKEND}, and this Django has no Tasks framework.",
+            f"TASKS uses {TASKS_BACKEND}, and this Django has no Tasks framework.",
             hint=INSTALL_HINT,
             id="django_lambda.E162",
         )
