@@ -38,9 +38,7 @@ if schedule_logger.level == logging.NOTSET:
     schedule_logger.setLevel(logging.INFO)
 
 KIND = "manage"
-EVENT_KEYS = frozenset({KIND, gate.PROOF_FIELD})
 SCHEDULED = "schedule"
-SCHEDULED_KEYS = frozenset({SCHEDULED, KIND, gate.PROOF_FIELD})
 # The shell's "cannot execute": the command was found but did not run.
 REFUSED = 126
 # Room for the line that says where output was cut (ASCII, well under this).
@@ -82,26 +80,17 @@ def scheduled_event(name: str, command_line: str, key: str) -> dict[str, str]:
 
 def scheduled_refusal(event: dict[str, Any]) -> str | None:
     """Why the scheduled command in ``event`` may not run, or None if it may."""
-    extra = sorted(map(str, set(event) - SCHEDULED_KEYS))
-    if extra:
-        return (
-            "a scheduled command's event holds only 'schedule', 'manage' and 'proof', and "
-            f"this one also has {', '.join(extra)}."
-        )
-    key = gate.key_from()
-    if key is None:
-        return (
-            f"the function has no {gate.KEY_VARIABLE} environment variable to check proofs "
-            "with. lambda_deploy sets one; deploy again."
-        )
-    if gate.PROOF_FIELD not in event or KIND not in event:
-        return "the event carries no proof or no command. lambda_deploy makes the schedules."
-    proved = {SCHEDULED: event[SCHEDULED], KIND: event[KIND]}
-    if not gate.verify_proof(key, SCHEDULED, proved, event[gate.PROOF_FIELD]):
-        return (
-            "the event's proof is not the one for this schedule and command line with this "
-            "function's key. lambda_deploy makes the schedules; deploy again."
-        )
+    reason = gate.refusal(
+        event,
+        kind=SCHEDULED,
+        payload={SCHEDULED: event[SCHEDULED], KIND: event[KIND]},
+        keys=(SCHEDULED, KIND, gate.PROOF_FIELD),
+        name="a scheduled command's event",
+        what="this schedule and command line",
+        remedy="lambda_deploy makes the schedules; deploy again.",
+    )
+    if reason is not None:
+        return reason
     name = event[SCHEDULED]
     if handler_settings().schedule.get(name) != event[KIND]:
         return (
@@ -146,25 +135,17 @@ def refusal(event: dict[str, Any]) -> str | None:
             f"{SETTING_NAME}['MANAGE'] is neither True, False nor a list of command names "
             "(check django_lambda.E016), so no command runs."
         )
-    extra = sorted(map(str, set(event) - EVENT_KEYS))
-    if extra:
-        return (
-            f"a command event holds only 'manage' and 'proof', and this one also has "
-            f"{', '.join(extra)}."
-        )
-    key = gate.key_from()
-    if key is None:
-        return (
-            f"the function has no {gate.KEY_VARIABLE} environment variable to check proofs "
-            "with. lambda_deploy sets one; deploy again."
-        )
-    if gate.PROOF_FIELD not in event:
-        return "the event carries no proof. Send commands with `manage.py lambda_invoke --manage`."
-    if not gate.verify_proof(key, KIND, event[KIND], event[gate.PROOF_FIELD]):
-        return (
-            "the event's proof is not the one for this command line and this function's key. "
-            "Send commands with `manage.py lambda_invoke --manage`."
-        )
+    reason = gate.refusal(
+        event,
+        kind=KIND,
+        payload=event[KIND],
+        keys=(KIND, gate.PROOF_FIELD),
+        name="a command event",
+        what="this command line",
+        remedy="Send commands with `manage.py lambda_invoke --manage`.",
+    )
+    if reason is not None:
+        return reason
     if allowed is not True:
         name = _command_name(event[KIND])
         if name is not None and name not in allowed:

@@ -139,18 +139,16 @@ def function(teardown: Teardown) -> list[Removal]:
 
 def execution_role(teardown: Teardown) -> list[Removal]:
     """The execution role lambda_deploy created for the function (ROLE_ARN unset)."""
-    spec = aws.execution_role(teardown.config)
-    found = teardown.aws.missing("iam", "get_role", spec.resource, RoleName=spec.name)
-    if found is None:
-        return []
-    if owner(found["Role"].get("Tags")) != teardown.function_name:
-        return teardown.keep_unowned(spec.resource)
-    return [Removal(spec.resource, lambda: aws.delete_role(teardown.aws, spec.name))]
+    return owned_role(teardown, aws.execution_role(teardown.config))
 
 
 def schedules_role(teardown: Teardown) -> list[Removal]:
     """The role lambda_deploy created for EventBridge Scheduler (SCHEDULER_ROLE_ARN unset)."""
-    spec = scheduler_role(teardown.config, function_arn="")
+    return owned_role(teardown, scheduler_role(teardown.config, function_arn=""))
+
+
+def owned_role(teardown: Teardown, spec: aws.RoleSpec) -> list[Removal]:
+    """The role ``spec`` names, if it exists and a deploy of the function created it."""
     found = teardown.aws.missing("iam", "get_role", spec.resource, RoleName=spec.name)
     if found is None:
         return []

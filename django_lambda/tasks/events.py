@@ -20,7 +20,6 @@ from django_lambda import gate
 logger = logging.getLogger("django_lambda.tasks")
 
 KIND = "task"
-EVENT_KEYS = frozenset({KIND, gate.PROOF_FIELD})
 # The payload: the task result's id, the task's module path, the backend's alias,
 # the queue, the arguments and when it was enqueued (ISO 8601).
 PAYLOAD_KEYS = frozenset({"id", "task", "backend", "queue_name", "args", "kwargs", "enqueued_at"})
@@ -51,24 +50,17 @@ def task_event(payload: dict[str, Any], key: str) -> dict[str, Any]:
 
 def refusal(event: dict[str, Any]) -> str | None:
     """Why the task in ``event`` may not run, or None if it may. Never names the key or proof."""
-    extra = sorted(map(str, set(event) - EVENT_KEYS))
-    if extra:
-        return (
-            f"a task event holds only 'task' and 'proof', and this one also has {', '.join(extra)}."
-        )
-    key = gate.key_from()
-    if key is None:
-        return (
-            f"the function has no {gate.KEY_VARIABLE} environment variable to check proofs "
-            "with. lambda_deploy sets one; deploy again."
-        )
-    if gate.PROOF_FIELD not in event:
-        return "the event carries no proof. Tasks are enqueued with the task's enqueue()."
-    if not gate.verify_proof(key, KIND, event[KIND], event[gate.PROOF_FIELD]):
-        return (
-            "the event's proof is not the one for this task and this function's key. "
-            "Tasks are enqueued with the task's enqueue()."
-        )
+    reason = gate.refusal(
+        event,
+        kind=KIND,
+        payload=event[KIND],
+        keys=(KIND, gate.PROOF_FIELD),
+        name="a task event",
+        what="this task",
+        remedy="Tasks are enqueued with the task's enqueue().",
+    )
+    if reason is not None:
+        return reason
     payload = event[KIND]
     if type(payload) is not dict or set(payload) != PAYLOAD_KEYS:
         keys = sorted(map(str, payload)) if type(payload) is dict else type(payload).__name__
