@@ -44,6 +44,7 @@ ALLOWED: dict[str, set[str]] = {
         "conf",
         "configuration",
         "events",
+        "gate",
         "local",
         "package",
         "progress",

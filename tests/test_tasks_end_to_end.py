@@ -116,3 +116,18 @@ def test_a_task_a_request_enqueues_runs_in_another_function_process(site_setting
     assert ran[1] != enqueued[2]
     # The worker's line: the task's id, and that it succeeded.
     assert re.search(rf'"id": "{enqueued[1]}".*"status": "SUCCESSFUL"', log), log
+
+
+def test_the_smoke_test_runs_what_its_requests_enqueue(site_settings: Path) -> None:
+    setting = {
+        "FUNCTION_NAME": "stars",
+        "PROJECT_DIR": str(site_settings),
+        "ENVIRONMENT": {"DJANGO_SETTINGS_MODULE": "starsite.settings"},
+        "SMOKE_TEST_PATHS": ["/enqueue/?word=smoke"],
+    }
+    out = io.StringIO()
+    with override_settings(DJANGO_LAMBDA=setting):
+        call_command("lambda_deploy", "--build-only", "-v", "2", stdout=out, stderr=io.StringIO())
+    output = out.getvalue()
+    assert "GET /enqueue/?word=smoke: 200 OK." in output
+    assert re.search(r"task got smoke in pid \d+", output), output
