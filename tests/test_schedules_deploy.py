@@ -199,6 +199,13 @@ def test_a_group_no_deploy_created_is_left_alone(base: dict[str, Any]) -> None:
         deploy_with(setting)
 
 
+def test_a_deploy_without_schedules_leaves_someone_elses_group_alone(base: dict[str, Any]) -> None:
+    scheduler().create_schedule_group(Name="site")
+    output = deploy_with(base)
+    assert "Left schedule group 'site' alone: no deploy created it." in output
+    assert scheduler().get_schedule_group(Name="site")["Name"] == "site"
+
+
 def test_task_retries_and_failure_destination_go_on_the_alias(base: dict[str, Any]) -> None:
     queue = "arn:aws:sqs:us-east-1:123456789012:site-failed-tasks"
     output = deploy_with({**base, "TASK_RETRIES": 1, "TASK_FAILURE_DESTINATION": queue})

@@ -25,6 +25,8 @@ from django_lambda.configuration import DeployConfig
 SCHEDULER_ROLE_SUFFIX = "-scheduler"
 # The warm-up schedule's name; a SCHEDULE entry may not take it (django_lambda.E158).
 KEEP_WARM_NAME = "keep-warm"
+# The error code of a schedule group of the function's name that no deploy created.
+NOT_OWNED = "ScheduleGroupNotOwned"
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class Schedules:
                 "django-lambda leaves its schedules alone.\n"
                 f"Hint: delete that group, or tag it {OWNER_TAG}={self.function_name} to let "
                 "lambda_deploy manage its schedules.",
-                code="ScheduleGroupNotOwned",
+                code=NOT_OWNED,
             )
         pages = self.aws.pages(
             "scheduler",

@@ -17,6 +17,7 @@ from django_lambda.aws.errors import ACCESS_DENIED_CODES
 from django_lambda.aws.function import function_key
 from django_lambda.aws.schedules import (
     KEEP_WARM_NAME,
+    NOT_OWNED,
     Schedule,
     apply_async_settings,
     sync_schedules,
@@ -81,8 +82,14 @@ def route_events(
         )
     except aws.DeployError as exc:
         # A deploy that wants no schedules only looks for old ones to remove: an identity
-        # without access to EventBridge Scheduler must still be able to deploy.
-        if wanted or exc.code not in ACCESS_DENIED_CODES:
+        # without access to EventBridge Scheduler, or a group of the same name that is
+        # someone else's, must not stop it.
+        if wanted:
             raise
-        say(f"Could not look for schedules left from an earlier deploy ({exc.code}).")
+        if exc.code in ACCESS_DENIED_CODES:
+            say(f"Could not look for schedules left from an earlier deploy ({exc.code}).")
+        elif exc.code == NOT_OWNED:
+            say(f"Left schedule group {config.function_name!r} alone: no deploy created it.")
+        else:
+            raise
     apply_async_settings(deployer.aws, config, deployer.alias, dry_run=dry_run)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django_lambda import aws
 from django_lambda.aws.ownership import OWNER_TAG, owner
-from django_lambda.aws.schedules import Schedules, remove_schedules, scheduler_role
+from django_lambda.aws.schedules import NOT_OWNED, Schedules, remove_schedules, scheduler_role
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.environment import FunctionEnvironment
 from django_lambda.deploy.static import static_storage
@@ -90,7 +90,7 @@ def schedules(teardown: Teardown) -> list[Removal]:
     try:
         found = group.existing()
     except aws.DeployError as exc:
-        if exc.code != "ScheduleGroupNotOwned":
+        if exc.code != NOT_OWNED:
             raise
         return teardown.keep_unowned(group.resource)
     if found is None:
