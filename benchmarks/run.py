@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# In the order the README shows them; a missing script (not written yet) is skipped.
+# In the order docs/explanation/performance.md shows them; a missing script is skipped.
 BENCHMARKS = ["adapters.py", "cold_start.py", "package.py", "bytecode.py"]
 
 

@@ -192,7 +192,7 @@ if TYPE_CHECKING:
 class LambdaSettings:
     """Typed access to the merged ``DJANGO_LAMBDA`` dict, plus derived values.
 
-    Each key is annotated with the type the README documents for it: what the
+    Each key is annotated with its type, which the settings reference prints: what the
     value should be. The system checks verify that it is, and report what the
     user wrote when it is not. The annotations cost nothing at run time, where
     ``__getattr__`` reads the merged dict; mypy does not see ``__getattr__``,

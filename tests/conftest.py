@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import django
@@ -17,6 +18,10 @@ from hypothesis import settings as hypothesis_settings
 
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild
+from tests.postgres import Postgres, cluster_or_skip
+
+# For tests of the suite's own guards (tests/test_checks.py).
+pytest_plugins = ("pytester",)
 
 if django.VERSION < (5, 0):
 
@@ -30,6 +35,28 @@ if django.VERSION < (5, 0):
                 settings._wrapped.__dict__.pop(name, None)  # type: ignore[misc]
 
     setting_changed.connect(storages_keep_their_options)
+
+
+@pytest.fixture(autouse=True)
+def check_ids_are_in_the_catalog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every django_lambda system check message a test makes has its id in the catalog
+    the checks reference is generated from (django_lambda/checks/catalog.py)."""
+    from django.core.checks import CheckMessage
+
+    from django_lambda.checks.catalog import CATALOG
+
+    made: list[str] = []
+    original = CheckMessage.__init__
+
+    def recording(self: CheckMessage, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if isinstance(self.id, str) and self.id.startswith("django_lambda."):
+            made.append(self.id)
+
+    monkeypatch.setattr(CheckMessage, "__init__", recording)
+    yield
+    unknown = sorted(set(made) - set(CATALOG))
+    assert not unknown, f"{', '.join(unknown)} not in django_lambda/checks/catalog.py"
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +106,10 @@ _fuzz = hypothesis_settings.get_profile("fuzz")
 hypothesis_settings.register_profile("ci", _fuzz, max_examples=40, derandomize=True)
 hypothesis_settings.register_profile("long", _fuzz, max_examples=5000)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 for the session (see tests/postgres.py)."""
+    with cluster_or_skip() as cluster:
+        yield cluster

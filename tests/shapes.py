@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any
 
-# Each source answers in one of these shapes (docs/architecture.md, "The request path
+# Each source answers in one of these shapes (docs/explanation/architecture.md, "The request path
 # and the event contract").
 FAMILIES = {
     "apigw_v1": "rest",

@@ -2,7 +2,7 @@
 
 HTTP-shaped events that cannot become a request are a 400 in the source's own
 response shape; events of no known kind raise ``UnknownEventError`` naming the
-keys they had (docs/architecture.md, "The request path and the event contract").
+keys they had (docs/explanation/architecture.md, "The request path and the event contract").
 """
 
 from __future__ import annotations

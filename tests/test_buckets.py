@@ -170,7 +170,7 @@ def test_no_permission_to_create_a_bucket(stubbed: Stubber) -> None:
         "create_bucket on bucket 'site-static' failed (AccessDenied): An error occurred "
         "(AccessDenied) when calling the CreateBucket operation: Access Denied\n"
         "Hint: The deploying identity may not call create_bucket. Attach the IAM policy "
-        "from the README section 'Deploying to AWS'."
+        "from the documentation, how-to 'Permissions on AWS'."
     )
 
 

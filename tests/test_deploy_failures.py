@@ -570,10 +570,10 @@ def test_no_credentials_stops_the_static_upload(
         deploy("--no-smoke-test")
 
     message = str(raised.value)
-    # Collecting and building needed no credentials; the upload does.
+    # Collecting and building needed no credentials; the upload does, from its first
+    # call: whether the bucket exists, to create it if not.
     assert message.startswith(
-        "[5/7] upload failed: uploading static files on bucket 'site-static' failed "
-        "(NoCredentialsError)"
+        "[5/7] upload failed: head_bucket on bucket 'site-static' failed (NoCredentialsError)"
     ), message
     assert "Hint: No AWS credentials were found." in message
     assert fake_build.calls == [{"output": None}]

@@ -4,7 +4,8 @@ The properties, for every source in ``tests.factories.FACTORIES``:
 
 - a valid request's method, path, query and body reach the echo view unchanged;
 - an HTTP-shaped event with keys missing or of the wrong type never raises and
-  always gets a response dict valid for its source (docs/architecture.md's table), never a 5xx;
+  always gets a response dict valid for its source (the table in
+  docs/explanation/architecture.md), never a 5xx;
 - a header whose name contains ``_`` never reaches Django;
 - the handler's shortcuts agree with the rules they stand for: ``source_for``
   with asking each source's ``detect`` in turn, and the header fast path with

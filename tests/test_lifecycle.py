@@ -186,6 +186,7 @@ def test_status_reads_the_last_days_metrics(account: None) -> None:
 # -- lambda_undeploy ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_undeploy_asks_for_the_functions_name(
     account: None, fake_build: FakeBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,6 +215,7 @@ def test_undeploy_asks_for_the_functions_name(
         client("lambda").get_function(FunctionName="site")
 
 
+@pytest.mark.slow
 def test_undeploy_removes_the_http_api_a_deploy_created(
     account: None, fake_build: FakeBuild
 ) -> None:
@@ -225,6 +227,7 @@ def test_undeploy_removes_the_http_api_a_deploy_created(
     assert client("apigatewayv2").get_apis()["Items"] == []
 
 
+@pytest.mark.slow
 def test_undeploy_keeps_what_no_deploy_created(account: None, fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     client("apigatewayv2").create_api(Name="site", ProtocolType="HTTP")

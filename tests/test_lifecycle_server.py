@@ -129,8 +129,12 @@ def test_status_then_undeploy_leaves_nothing_and_a_second_run_removes_nothing(
     assert status["local_build"]["deployed"] is True
     assert status["metrics"]["invocations"] is None
     screen = command("lambda_status")
-    assert "live -> version 1" in screen
-    assert "no data invocations" in screen
+    assert "\nAlias:           live -> version 1\n" in screen
+    assert f"\nURL:             {url}\n" in screen
+    assert (
+        "\nLast 24 hours:   invocations: no data, errors: no data, throttles: no data, "
+        "p95 duration: no data\n" in screen
+    )
 
     dry = command("lambda_undeploy", "--dry-run")
     assert "Would remove:\n  - function 'site' with 1 published version, alias 'live'" in dry

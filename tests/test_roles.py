@@ -88,6 +88,7 @@ def test_first_deploy_creates_the_execution_role(
     assert "Deployed 'site' (created role 'site-lambda'; created the function;" in output
 
 
+@pytest.mark.slow
 def test_later_deploys_keep_the_functions_role(empty_account: None, fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     fake_build.body = "v2"
@@ -98,6 +99,7 @@ def test_later_deploys_keep_the_functions_role(empty_account: None, fake_build: 
     assert [role["RoleName"] for role in iam().list_roles()["Roles"]] == ["site-lambda"]
 
 
+@pytest.mark.slow
 def test_a_new_function_reuses_the_role_an_earlier_deploy_created(
     empty_account: None, fake_build: FakeBuild
 ) -> None:
@@ -114,6 +116,7 @@ def test_a_new_function_reuses_the_role_an_earlier_deploy_created(
     assert attached("site-lambda") == [BASIC]
 
 
+@pytest.mark.slow
 def test_reuse_restores_what_the_role_lost_and_keeps_what_the_user_added(
     empty_account: None, fake_build: FakeBuild
 ) -> None:
@@ -157,6 +160,20 @@ def test_a_vpc_function_gets_vpc_access_too(empty_account: None) -> None:
         "Created role 'site-lambda', trusted by lambda.amazonaws.com, with "
         "AWSLambdaBasicExecutionRole and AWSLambdaVPCAccessExecutionRole."
     ]
+
+
+@pytest.mark.slow
+def test_a_vpc_set_later_gives_the_role_vpc_access(
+    empty_account: None, fake_build: FakeBuild
+) -> None:
+    deploy("--skip-static")
+    config = dataclasses.replace(deploy_config(), vpc=Vpc(("subnet-1",), ("sg-1",)))
+    said: list[str] = []
+
+    aws.Deployer(config, say=said.append).upload(fake_build(output=None))
+
+    assert attached("site-lambda") == [BASIC, VPC_ACCESS]
+    assert "Attached AWSLambdaVPCAccessExecutionRole to role 'site-lambda'." in said
 
 
 def test_the_roles_name_fits_iams_limit(empty_account: None) -> None:
@@ -212,6 +229,7 @@ def test_dry_run_says_it_would_create_the_role(empty_account: None, fake_build: 
     assert iam().list_roles()["Roles"] == []
 
 
+@pytest.mark.slow
 def test_dry_run_says_it_would_reuse_the_role(empty_account: None, fake_build: FakeBuild) -> None:
     deploy("--skip-static")
     boto3.client("lambda", region_name="us-east-1").delete_function(FunctionName="site")
@@ -252,8 +270,8 @@ def test_no_permission_to_create_a_role(
     )
     assert message.endswith(
         "Hint: The deploying identity may not call create_role. Attach the IAM policy from "
-        "the README section 'Deploying to AWS'. Or set DJANGO_LAMBDA['ROLE_ARN'] to a role of "
-        "your own that lambda.amazonaws.com may assume."
+        "the documentation, how-to 'Permissions on AWS'. Or set DJANGO_LAMBDA['ROLE_ARN'] to "
+        "a role of your own that lambda.amazonaws.com may assume."
     )
 
 

@@ -7,6 +7,7 @@ tests/test_demo_e2e.py; here, what each option does and its errors.
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -149,6 +150,16 @@ def test_logs_in_the_sandbox_show_what_a_sandbox_invocation_logged(
     assert [line.split(" ", 3)[3] for line in filtered.getvalue().splitlines()] == [
         logged[0].split(" ", 3)[3]
     ]
+
+    status = io.StringIO()
+    call_command("lambda_status", "--sandbox", "--json", stdout=status, stderr=io.StringIO())
+    assert json.loads(status.getvalue())["alias"] == {"name": "live", "version": "1"}
+    assert json.loads(status.getvalue())["url"] == configuration_url(project)
+
+    call_command("lambda_undeploy", "--sandbox", "--noinput", **quiet)
+    lam = aws.client("lambda")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="site")
 
 
 def test_a_real_role_in_the_settings_gives_way_to_the_sandbox_role(

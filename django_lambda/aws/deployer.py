@@ -89,6 +89,10 @@ class Deployer:
         function.tag(deployed["FunctionArn"])
         # ROLE_ARN is only required to create; unset, the deployed role stays.
         desired["Role"] = desired["Role"] or deployed["Role"]
+        config = function.config
+        if not config.role_arn and config.vpc and function.runs_as_execution_role(deployed):
+            # A VPC set after the role was created needs the role's VPC access too.
+            function.ensure_execution_role()
         changed, deployed = function.update_configuration(desired, deployed)
         uploaded = function.update_code(build, deployed, progress)
         return Deployment(code_uploaded=uploaded, changed_settings=changed)

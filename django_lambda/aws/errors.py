@@ -76,7 +76,7 @@ def _hint(code: str, operation: str, message: str, region: str) -> str:
     if code in ACCESS_DENIED_CODES:
         return (
             f"The deploying identity may not call {operation}. Attach the IAM policy from "
-            "the README section 'Deploying to AWS'."
+            "the documentation, how-to 'Permissions on AWS'."
         )
     if code == "InvalidParameterValueException" and "role" in message.lower():
         return (

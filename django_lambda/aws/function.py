@@ -13,7 +13,7 @@ from django_lambda import gate
 from django_lambda.aws.clients import Aws
 from django_lambda.aws.code import Code, Progress
 from django_lambda.aws.errors import DeployError
-from django_lambda.aws.roles import Role, RoleSpec, ensure_role, role_name
+from django_lambda.aws.roles import ROLE_PATH, Role, RoleSpec, ensure_role, role_name
 from django_lambda.conf import HANDLER, SETTING_NAME
 from django_lambda.configuration import DeployConfig
 from django_lambda.package import BuildResult
@@ -195,6 +195,11 @@ class Function:
             },
             "SnapStart": {"ApplyOn": "PublishedVersions" if config.snapstart else "None"},
         }
+
+    def runs_as_execution_role(self, deployed: dict[str, Any]) -> bool:
+        """Whether the deployed function runs as the role lambda_deploy creates for it."""
+        name = execution_role(self.config).name
+        return str(deployed.get("Role", "")).endswith(f":role{ROLE_PATH}{name}")
 
     def ensure_execution_role(self) -> Role:
         """The role the new function runs as when ROLE_ARN is unset: created, or reused."""

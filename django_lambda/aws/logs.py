@@ -12,6 +12,7 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -146,9 +147,15 @@ class LogWriter:
         today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
         self.stream = f"{today}/[{version}]{uuid.uuid4().hex}"
         self._created = False
+        # lambda_serve's environments share one writer, and write from their threads.
+        self._lock = threading.Lock()
 
     def __call__(self, request_id: str, log: str, report: str) -> None:
         """Write one invocation: its START line, what it printed, its END and REPORT lines."""
+        with self._lock:
+            self._write(request_id, log, report)
+
+    def _write(self, request_id: str, log: str, report: str) -> None:
         resource = f"log group {self.group!r}"
         if not self._created:
             try:

@@ -69,6 +69,7 @@ DEPLOY_CHECKS = (
     check_caches := DeferredCheck("on_lambda", "check_caches"),
     check_sessions := DeferredCheck("on_lambda", "check_sessions"),
     check_databases := DeferredCheck("on_lambda", "check_databases"),
+    check_connection_health := DeferredCheck("on_lambda", "check_connection_health"),
     check_media_storage := DeferredCheck("on_lambda", "check_media_storage"),
     check_debug := DeferredCheck("on_lambda", "check_debug"),
     check_allowed_hosts := DeferredCheck("on_lambda", "check_allowed_hosts"),

@@ -133,7 +133,7 @@ def check_databases(
                 )
             continue
         max_age: Any = config.get("CONN_MAX_AGE", 0)
-        if max_age is None or max_age > 0:
+        if _persistent(max_age):
             warnings.append(
                 CheckWarning(
                     f"The database {alias!r} keeps connections open (CONN_MAX_AGE = "
@@ -146,6 +146,38 @@ def check_databases(
                 )
             )
     return warnings
+
+
+def check_connection_health(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W109: connections kept between requests, never checked before reuse.
+
+    A Lambda instance may be frozen between two requests for minutes; meanwhile
+    the database, RDS Proxy (its idle client timeout) or a failover closes the
+    connection, and the next query on it fails. ``CONN_HEALTH_CHECKS`` (Django
+    4.1 and later) makes Django test a kept connection before the first query of
+    each request and open a new one if it is gone.
+    """
+    return [
+        CheckWarning(
+            f"The database {alias!r} keeps connections between requests (CONN_MAX_AGE = "
+            f"{config.get('CONN_MAX_AGE')!r}) without CONN_HEALTH_CHECKS: a Lambda instance "
+            "can be frozen between two requests for minutes, and a connection the database "
+            "or RDS Proxy closed meanwhile makes the next request fail." + judged_with(),
+            hint=f"Set DATABASES[{alias!r}]['CONN_HEALTH_CHECKS'] = True, or CONN_MAX_AGE = 0.",
+            id="django_lambda.W109",
+        )
+        for alias, config in settings.DATABASES.items()
+        if not config.get("ENGINE", "").endswith((".sqlite3", ".spatialite"))
+        and _persistent(config.get("CONN_MAX_AGE", 0))
+        and not config.get("CONN_HEALTH_CHECKS", False)
+    ]
+
+
+def _persistent(max_age: Any) -> bool:
+    """Whether CONN_MAX_AGE keeps a connection after its request (None: forever)."""
+    return max_age is None or max_age > 0
 
 
 def _in_lambda_tmp(path: str) -> bool:

@@ -3,7 +3,7 @@
 The source modules next to this one only say where their event keeps each
 piece and which response shape their caller expects; every rule lives here
 (the query string's in ``queries``, the response's in ``results``), once.
-The rules are listed in docs/architecture.md, "The request path and the
+The rules are listed in docs/explanation/architecture.md, "The request path and the
 event contract"; the peer bugs behind them are linked where each is kept.
 """
 

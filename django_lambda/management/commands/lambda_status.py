@@ -43,7 +43,8 @@ class Command(SandboxCommandMixin, BaseCommand):
             self.stdout.write(json.dumps(status, indent=2))
             return
         for label, value in lines(status):
-            self.stdout.write(f"{self.style.MIGRATE_LABEL(f'{label}:'):<24} {value}")
+            # Padded before styling, so that colour codes do not count.
+            self.stdout.write(f"{self.style.MIGRATE_LABEL(f'{label}:'.ljust(16))} {value}")
 
 
 def lines(status: dict[str, Any]) -> list[tuple[str, str]]:
@@ -70,7 +71,7 @@ def lines(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("SnapStart", f"{snapstart['apply_on']} ({snapstart['optimization_status']})"),
         (
             f"Last {figures['period_hours']} hours",
-            f"{figure('invocations')} invocations, {figure('errors')} errors, "
-            f"{figure('throttles')} throttles, p95 duration {figure('p95_duration_ms', ' ms')}",
+            f"invocations: {figure('invocations')}, errors: {figure('errors')}, "
+            f"throttles: {figure('throttles')}, p95 duration: {figure('p95_duration_ms', ' ms')}",
         ),
     ]
