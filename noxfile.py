@@ -50,7 +50,8 @@ OLDEST, NEWEST = PAIRS[0], PAIRS[-1]
 # What differs between versions, for .ci/run's oldest and newest pairs: the
 # handler (Django's WSGI request and response), the static storage and its
 # manifest, the system checks, a build with bytecode for the running Python,
-# and one request through a built package under the runtime client.
+# one request through a built package under the runtime client, and the Tasks
+# framework the backend runs on.
 COMPAT_TESTS = [
     "tests/test_handler_direct.py",
     "tests/test_handler_fixtures.py",
@@ -67,6 +68,8 @@ COMPAT_TESTS = [
     "tests/test_bytecode.py",
     "tests/test_versions.py",
     "tests/test_end_to_end_local.py::test_invoke_local_builds_then_serves_a_request",
+    # The Tasks backend: django.tasks from Django 6.0, the django-tasks backport before.
+    "tests/test_tasks.py",
 ]
 
 

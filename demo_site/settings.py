@@ -157,4 +157,7 @@ DJANGO_LAMBDA = {
     # Code goes up through S3 when this is set (lambda_deploy --sandbox sets
     # it to the sandbox's bucket). Never the public static bucket.
     "S3_BUCKET": os.environ.get("STARS_CODE_BUCKET") or None,
+    # Once a day the function checks its own deployment settings; a failure is
+    # logged at ERROR (lambda_logs shows it).
+    "SCHEDULE": {"daily-check": {"command": "check --deploy", "schedule": "rate(1 day)"}},
 }

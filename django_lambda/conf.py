@@ -113,6 +113,12 @@ DEFAULTS: dict[str, Any] = {
     "S3_BUCKET": None,
     # Deploy
     "SMOKE_TEST_PATHS": [],  # paths the smoke test requests; each must answer below 500
+    # Schedules and tasks
+    "SCHEDULE": {},  # name -> {"command": ..., "schedule": "rate(...)" or "cron(...)", "timezone"}
+    "KEEP_WARM": None,  # a schedule expression for the warm-up event, or None
+    "SCHEDULER_ROLE_ARN": None,  # None: lambda_deploy makes one
+    "TASK_RETRIES": None,  # 0 to 2: Lambda's retries of a failed asynchronous invocation
+    "TASK_FAILURE_DESTINATION": None,  # an SQS queue or SNS topic ARN
 }
 
 
@@ -231,6 +237,12 @@ class LambdaSettings:
     S3_BUCKET: str | None
     # Deploy
     SMOKE_TEST_PATHS: Sequence[str]
+    # Schedules and tasks
+    SCHEDULE: Mapping[str, Mapping[str, str]]
+    KEEP_WARM: str | None
+    SCHEDULER_ROLE_ARN: str | None
+    TASK_RETRIES: int | None
+    TASK_FAILURE_DESTINATION: str | None
 
     if not TYPE_CHECKING:
 
@@ -299,6 +311,10 @@ AS_SET = (
     "PRUNE_LOCALES",
     "COMPILE",
     "S3_BUCKET",
+    "KEEP_WARM",
+    "SCHEDULER_ROLE_ARN",
+    "TASK_RETRIES",
+    "TASK_FAILURE_DESTINATION",
 )
 # ... and those that are their list of strings as a tuple.
 STRING_LISTS = ("LAYERS", "INCLUDE", "EXCLUDE", "RUNTIME_PACKAGES", "PRUNE", "SMOKE_TEST_PATHS")
@@ -312,7 +328,7 @@ def deploy_config() -> DeployConfig:
     """
     # Imported here: the request path, which imports this module, never pays
     # for making the class.
-    from django_lambda.configuration import DeployConfig, Vpc
+    from django_lambda.configuration import DeployConfig, ScheduledCommand, Vpc
 
     s = lambda_settings
     vpc = _checked("VPC", dict)
@@ -340,7 +356,39 @@ def deploy_config() -> DeployConfig:
         build_dir_setting=_checked("BUILD_DIR", str, os.PathLike),
         manifest_dir=s.manifest_dir,
         requirements_explicit=isinstance(user, dict) and "REQUIREMENTS" in user,
+        schedule=tuple(
+            ScheduledCommand(name, entry["command"], entry["schedule"], entry.get("timezone"))
+            for name, entry in scheduled_entries().items()
+        ),
+        invokes_itself=uses_lambda_backend(),
     )
+
+
+# The Tasks backend that runs tasks in the function (TASKS' "BACKEND").
+TASKS_BACKEND = "django_lambda.tasks.LambdaBackend"
+
+
+def uses_lambda_backend() -> bool:
+    """Whether Django's TASKS setting uses the Lambda backend for any of its aliases."""
+    tasks = getattr(settings, "TASKS", None)
+    return isinstance(tasks, dict) and any(
+        isinstance(alias, dict) and alias.get("BACKEND") == TASKS_BACKEND
+        for alias in tasks.values()
+    )
+
+
+def scheduled_entries() -> dict[str, Mapping[str, Any]]:
+    """The entries of SCHEDULE whose name, command and schedule are strings; the checks
+    (E150-E169) report the others, which no schedule is made for and no event runs."""
+    schedule = _checked("SCHEDULE", dict)
+    return {
+        name: entry
+        for name, entry in schedule.items()
+        if isinstance(name, str)
+        and isinstance(entry, dict)
+        and isinstance(entry.get("command"), str)
+        and isinstance(entry.get("schedule"), str)
+    }
 
 
 # -- The handler's settings -------------------------------------------------
@@ -353,6 +401,7 @@ class HandlerSettings:
         "base_path",
         "log_requests",
         "manage",
+        "schedule",
         "text_cache",
         "text_exact",
         "text_major",
@@ -370,6 +419,11 @@ class HandlerSettings:
         self.manage: bool | tuple[str, ...] | None = (
             manage if isinstance(manage, bool) else tuple(manage) if is_str_list(manage) else None
         )
+        # Each scheduled command by the name of its entry: a scheduled event runs only
+        # the command its entry names.
+        self.schedule: dict[str, str] = {
+            name: entry["command"] for name, entry in scheduled_entries().items()
+        }
         exact, major, suffix = set(), set(), set()
         for pattern in s.TEXT_CONTENT_TYPES:
             pattern = pattern.strip().lower()

@@ -35,6 +35,18 @@ class Vpc:
 
 
 @dataclass(frozen=True)
+class ScheduledCommand:
+    """An entry of the SCHEDULE setting: its name, the command line, when, in which time zone."""
+
+    name: str
+    command: str
+    # "rate(...)" or "cron(...)", as EventBridge Scheduler takes it
+    expression: str
+    # An IANA time zone name; None: UTC
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
 class DeployConfig:
     """The function, package and routing settings, typed, with their defaults resolved.
 
@@ -83,6 +95,14 @@ class DeployConfig:
     s3_bucket: str | None
     # -- the deploy
     smoke_test_paths: tuple[str, ...]
+    # -- schedules and tasks
+    schedule: tuple[ScheduledCommand, ...] = ()
+    keep_warm: str | None = None
+    scheduler_role_arn: str | None = None
+    task_retries: int | None = None
+    task_failure_destination: str | None = None
+    # Whether TASKS uses the Lambda backend: the function then invokes itself.
+    invokes_itself: bool = False
 
     # The function's name in a local run of a project that names none.
     LOCAL_NAME: ClassVar[str] = "local"

@@ -66,3 +66,33 @@ def verify_proof(key: str, kind: str, payload: Any, proof: Any) -> bool:
     if type(proof) is not str or not proof.isascii():
         return False
     return hmac.compare_digest(make_proof(key, kind, payload), proof)
+
+
+def refusal(
+    event: Mapping[str, Any],
+    *,
+    kind: str,
+    payload: Any,
+    keys: tuple[str, ...],
+    name: str,
+    what: str,
+    remedy: str,
+) -> str | None:
+    """Why ``event`` (a ``name`` holding only ``keys``) does not prove ``payload`` as ``kind``
+    of work, or None if it does; ``what`` names the payload and ``remedy`` says how such
+    events are made. Never names the key or the proof."""
+    extra = sorted(map(str, set(event) - set(keys)))
+    if extra:
+        allowed = " and ".join([", ".join(map(repr, keys[:-1])), repr(keys[-1])])
+        return f"{name} holds only {allowed}, and this one also has {', '.join(extra)}."
+    key = key_from()
+    if key is None:
+        return (
+            f"the function has no {KEY_VARIABLE} environment variable to check proofs "
+            "with. lambda_deploy sets one; deploy again."
+        )
+    if PROOF_FIELD not in event:
+        return f"the event carries no proof. {remedy}"
+    if not verify_proof(key, kind, payload, event[PROOF_FIELD]):
+        return f"the event's proof is not the one for {what} and this function's key. {remedy}"
+    return None

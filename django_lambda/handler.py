@@ -3,8 +3,11 @@
 The WSGI application is built once, at import (Lambda's init phase). Each
 event is then served by its shape: HTTP events from any source become a
 WSGI request, ``{"manage": "...", "proof": "..."}`` runs a management command
-if it passes the gate (``django_lambda.remote``, imported only then), and
-warm-up pings return at once.
+if it passes the gate (``django_lambda.remote``, imported only then), and so
+does a scheduled one (``{"schedule": ..., "manage": ..., "proof": ...}``);
+``{"task": {...}, "proof": "..."}`` runs a task of Django's Tasks framework
+if it passes the gate too (``django_lambda.tasks.events``, imported only
+then); warm-up pings return at once.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
-from django_lambda import limits
+from django_lambda import invocation, limits
 from django_lambda.conf import handler_settings
 from django_lambda.events import source_for
 from django_lambda.events.common import BadEvent
@@ -43,6 +46,7 @@ class UnknownEventError(ValueError):
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    invocation.serving(context)
     if type(event) is dict:
         source = source_for(event)
         if source is not None:
@@ -53,14 +57,18 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
             from django_lambda import remote
 
             return remote.handle(event, context)
+        if "task" in event:
+            from django_lambda.tasks import events as task_events
+
+            return task_events.handle(event, context)
         keys = ", ".join(sorted(map(str, event))) or "none"
     else:
         keys = f"none (the event is a {type(event).__name__}, not an object)"
     raise UnknownEventError(
         f"django-lambda cannot serve this event; its top-level keys: {keys}. "
         "It serves API Gateway (REST and HTTP APIs), Function URL, ALB, VPC Lattice "
-        'and Kong aws-lambda events, {"manage": "<command>", "proof": "..."}, {"warmup": true} '
-        "and EventBridge scheduled events."
+        'and Kong aws-lambda events, {"manage": "<command>", "proof": "..."}, '
+        '{"task": {...}, "proof": "..."}, {"warmup": true} and EventBridge scheduled events.'
     )
 
 

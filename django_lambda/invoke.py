@@ -196,8 +196,16 @@ class Local(Target):
 
     def invoke(self, payload: Any, *, log: bool) -> Outcome:
         run = self.run()
-        with local.LocalFunction(run.package, **run.options) as function:
+        # What the function invokes of itself asynchronously (a task) runs in another
+        # process, as on Lambda; the command waits for it, so its log is seen.
+        runs = local.AsyncRuns(
+            run.package, retries=self.config.task_retries, say=self.say, **run.options
+        )
+        environment = {**run.options.get("environment", {}), **runs.variables()}
+        options = {**run.options, "environment": environment}
+        with runs, local.LocalFunction(run.package, **options) as function:
             result = function.invoke(payload)
+            runs.wait()
         if function.isolation is not None and function.isolation.read_only != "mount":
             self.say(function.isolation.describe())
         report = result.report() + (" (cold start)" if result.init_duration is not None else "")

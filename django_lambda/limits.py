@@ -1,4 +1,5 @@
-"""Lambda's limit on a synchronous result, measured as the function's runtime client serialises it.
+"""Lambda's payload limits: a synchronous result, measured as the function's runtime client
+serialises it, and an asynchronous invocation's event.
 
 Lambda refuses a result over 6 MB and fails the invocation, with no log line
 from the function: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
@@ -19,10 +20,18 @@ from typing import Any
 # Lambda's limit for a synchronous invocation's response payload.
 RESPONSE_LIMIT = 6 * 1024 * 1024
 
+# Lambda's limit for an asynchronous invocation's event (InvocationType=Event),
+# the request payload as sent: an Invoke over it fails with RequestTooLargeException.
+ASYNC_EVENT_LIMIT = 1024 * 1024
+
 # The most bytes one character of a string takes in the serialised result:
 # "\ud83d\ude00" for one outside the BMP when escaped; "\u0001" for a control
 # character otherwise.
 MAX_CHAR_BYTES = 12
+
+# CloudWatch Logs' limit for one log event: Lambda cuts a longer line.
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html
+LOG_EVENT_LIMIT = 256 * 1024
 
 _RUNTIME_PREFIX = "AWS_Lambda_python3."
 

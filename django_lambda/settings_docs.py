@@ -160,4 +160,31 @@ SECTIONS: dict[str, dict[str, str]] = {
             "uploaded; each must answer below 500."
         ),
     },
+    "Schedules and tasks": {
+        "SCHEDULE": (
+            'Management commands run on a schedule: name -> `{"command": "clearsessions", '
+            '"schedule": "rate(1 day)"}`, with an optional `"timezone"` (an IANA name; UTC '
+            "without it). `lambda_deploy` keeps one EventBridge Scheduler schedule per entry, "
+            "in a group named after the function, invoking the alias; each run is one log line "
+            "with the command's output, at `ERROR` when it failed (see "
+            "{doc}`/howto/schedules-and-tasks`)."
+        ),
+        "KEEP_WARM": (
+            'How often to send the warm-up event, e.g. `"rate(5 minutes)"`; `None`, no '
+            "warm-up schedule."
+        ),
+        "SCHEDULER_ROLE_ARN": (
+            "The role EventBridge Scheduler invokes the function with. `None`: "
+            "`lambda_deploy` creates `<function>-scheduler`, which may invoke this function "
+            "only."
+        ),
+        "TASK_RETRIES": (
+            "How many times Lambda retries a task (an asynchronous invocation) that failed: 0 "
+            "to 2. `None` leaves the alias's setting as it is (Lambda's default is 2)."
+        ),
+        "TASK_FAILURE_DESTINATION": (
+            "The ARN of an SQS queue or SNS topic that gets the tasks that failed every try. "
+            "The function's role must be allowed to send to it."
+        ),
+    },
 }

@@ -47,9 +47,14 @@ def stubbed(
     monkeypatch: pytest.MonkeyPatch, fake_build: FakeBuild, sleeps: list[float]
 ) -> Iterator[Stubber]:
     client = boto3.client("lambda", region_name="us-east-1")
-    monkeypatch.setattr(aws.clients, "client", lambda service_name, **where: client)
-    with override_settings(DJANGO_LAMBDA=SETTING), Stubber(client) as stubber:
-        yield stubber
+    # The route step looks for schedules an earlier deploy left: there are none.
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    clients = {"lambda": client, "scheduler": scheduler}
+    monkeypatch.setattr(aws.clients, "client", lambda service_name, **where: clients[service_name])
+    with Stubber(scheduler) as no_schedules:
+        no_schedules.add_client_error("get_schedule_group", "ResourceNotFoundException")
+        with override_settings(DJANGO_LAMBDA=SETTING), Stubber(client) as stubber:
+            yield stubber
 
 
 def configuration(

@@ -9,6 +9,8 @@
 - ``roles``: IAM roles a service assumes for the function (``ensure_role``), tagged as
   the deploy's own (``ownership``), such as the execution role (``execution_role``);
 - ``buckets``: the static files' bucket, created readable by anyone when missing;
+- ``schedules``: EventBridge Scheduler's schedules for SCHEDULE and KEEP_WARM, and the
+  alias's asynchronous invocation settings (the tasks' retries and failure destination);
 - ``logs``: the function's CloudWatch Logs, read (``LogReader``) and, by the sandbox's
   local runs, written (``LogWriter``);
 - ``deployer``: ``Deployer``, the deploy's steps (upload, publish, route, rollback).

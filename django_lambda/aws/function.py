@@ -33,11 +33,26 @@ def execution_role(config: DeployConfig) -> RoleSpec:
     """The role lambda_deploy creates for ``config``'s function when ROLE_ARN is unset."""
     function_name = config.function_name or ""
     policies = (BASIC_EXECUTION_POLICY, *((VPC_ACCESS_POLICY,) if config.vpc else ()))
+    # The Tasks backend enqueues by invoking the function itself, under any alias.
+    invoke_itself = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": [
+                    f"arn:aws:lambda:*:*:function:{function_name}",
+                    f"arn:aws:lambda:*:*:function:{function_name}:*",
+                ],
+            }
+        ],
+    }
     return RoleSpec(
         name=role_name(function_name, EXECUTION_ROLE_SUFFIX),
         service="lambda.amazonaws.com",
         function_name=function_name,
         managed_policies=policies,
+        inline_policy=invoke_itself if config.invokes_itself else None,
         description=f"Execution role of the Lambda function {function_name} (django-lambda)",
         tags=config.tags,
         instead=f"set {SETTING_NAME}['ROLE_ARN'] to a role of your own that "

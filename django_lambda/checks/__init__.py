@@ -7,7 +7,8 @@ Ids are never reused. One module per range:
 - ``static``: E020-E029, the static storage;
 - ``package_settings``: E100-E119, the package build;
 - ``on_lambda``: W100-W119, settings that break, or quietly misbehave, on Lambda;
-- ``deploy``: E120-E149 / W120-W139, the function and its routing.
+- ``deploy``: E120-E149 / W120-W139, the function and its routing;
+- ``schedules``: E150-E169 / W150-W159, the schedules and the tasks.
 
 Where values alone decide, a check is a table of ``SettingRule`` rows (key,
 validator, id, message, hint); the build refuses a wrong value through the
@@ -58,6 +59,7 @@ DEPLOY_CONFIGURATION_CHECKS = (
     check_deploy_values := DeferredCheck("deploy", "check_deploy_values"),
     check_package_settings := DeferredCheck("package_settings", "check_package_settings"),
     check_deploy_settings := DeferredCheck("deploy", "check_deploy_settings"),
+    check_schedules := DeferredCheck("schedules", "check_schedules"),
 )
 
 # The settings that break, or quietly misbehave, on Lambda (W100-W119): they
@@ -84,6 +86,7 @@ def register() -> None:
     register_check(Tags.compatibility)(check_handler_settings)
     register_check(Tags.compatibility)(check_deploy_values)
     register_check(Tags.compatibility)(check_package_settings)
+    register_check(Tags.compatibility)(check_schedules)
     for check in DEPLOY_CHECKS:
         register_check(Tags.compatibility, deploy=True)(check)
 

@@ -202,6 +202,57 @@ CATALOG: dict[str, Check] = {
         'TIMEOUT is over 30 s with HTTP = "http_api", which answers 503 after 30 s.',
         "Lower TIMEOUT to 30, or use a Function URL (it waits up to 15 minutes).",
     ),
+    # Schedules and tasks.
+    "django_lambda.E150": Check(
+        "SCHEDULE is not a dict.", "Map each schedule's name to its entry."
+    ),
+    "django_lambda.E151": Check(
+        "A SCHEDULE entry is not a dict.",
+        "{'command': 'clearsessions', 'schedule': 'rate(1 day)'}, with an optional 'timezone'.",
+    ),
+    "django_lambda.E152": Check(
+        "A SCHEDULE entry's name cannot name a schedule.",
+        "1 to 64 letters, digits, '.', '_' or '-'; 'keep-warm' is KEEP_WARM's.",
+    ),
+    "django_lambda.E153": Check(
+        "A SCHEDULE entry lacks 'command' or 'schedule', or has other keys.",
+        "Keep 'command', 'schedule' and the optional 'timezone'.",
+    ),
+    "django_lambda.E154": Check(
+        "A SCHEDULE entry's schedule is no rate(...) or cron(...) expression Scheduler takes.",
+        "E.g. 'rate(1 day)', 'rate(15 minutes)', 'cron(0 8 ? * MON *)'.",
+    ),
+    "django_lambda.E155": Check(
+        "A SCHEDULE entry's timezone is no time zone name.",
+        "An IANA name such as 'Europe/Paris', or none for UTC.",
+    ),
+    "django_lambda.E156": Check(
+        "A SCHEDULE entry's command is no command line.",
+        "The command as manage.py takes it, without 'manage.py'.",
+    ),
+    "django_lambda.E157": Check(
+        "A SCHEDULE entry runs a management command the project does not have.",
+        "Check the spelling, and that its app is in INSTALLED_APPS.",
+    ),
+    "django_lambda.E158": Check(
+        "KEEP_WARM is no rate(...) or cron(...) expression.",
+        "E.g. 'rate(5 minutes)', or None for no warm-up schedule.",
+    ),
+    "django_lambda.E159": Check(
+        "SCHEDULER_ROLE_ARN is not an IAM role ARN.",
+        "A role scheduler.amazonaws.com may assume, or None to let lambda_deploy make one.",
+    ),
+    "django_lambda.E160": Check(
+        "TASK_RETRIES is not 0, 1 or 2.", "0, 1 or 2, or None to keep the alias's setting."
+    ),
+    "django_lambda.E161": Check(
+        "TASK_FAILURE_DESTINATION is not the ARN of an SQS queue or SNS topic.",
+        "E.g. arn:aws:sqs:us-east-1:123456789012:failed-tasks.",
+    ),
+    "django_lambda.E162": Check(
+        "TASKS uses django_lambda.tasks.LambdaBackend, and Django has no Tasks framework.",
+        "Django 6.0, or the backport: pip install 'django-lambda[tasks]'.",
+    ),
     # Settings that break, or quietly misbehave, on Lambda (check --deploy).
     "django_lambda.W100": Check(
         "A cache is local-memory (LocMemCache, Django's default): each instance has its own.",

@@ -21,6 +21,7 @@ from django_lambda.deploy.environment import (
     FunctionEnvironmentError,
     run_checks,
 )
+from django_lambda.deploy.schedules import route_events
 from django_lambda.deploy.static import (
     Collected,
     collect_static,
@@ -263,6 +264,7 @@ class Pipeline:
     def route(self) -> None:
         assert self.deployment is not None, "upload before route"
         self.deployer.route(self.deployment)
+        route_events(self.deployer, self.config, self.report.detail)
 
     def rollback(self, version: str | None) -> None:
         deployer = self.deployer
@@ -330,6 +332,7 @@ class Pipeline:
             self.report.detail(f"URL: {url}")
         elif self.config.http:
             self.report.detail(f"Pretending to create the {self.config.http} on the alias.")
+        route_events(self.deployer, self.config, self.report.detail, dry_run=True)
 
 
 def static_bucket(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django_lambda import local
+from django_lambda import gate, local
 from django_lambda.conf import HANDLER, SETTING_NAME, local_runtime
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.child import static_configuration
@@ -108,12 +108,18 @@ def smoke_test(
     reason = cannot_run_here(options)
     if reason:
         return SmokeResult(skipped=reason)
+    # What a request enqueues (a task) runs in another process, as under lambda_serve, with
+    # a key of this run's own to prove it; the smoke test waits for it.
+    options["environment"] = {**options["environment"], gate.KEY_VARIABLE: gate.new_key()}
+    runs = local.AsyncRuns(zip_path, retries=0, say=say, **options)
+    options["environment"] = {**options["environment"], **runs.variables()}
     try:
         function = local.LocalFunction(zip_path, **options)
     except local.LocalRunError as error:
+        runs.close()
         return SmokeResult(skipped=str(error))
     answers = []
-    with function:
+    with runs, function:
         try:
             init_duration = function.start()
         except local.InitError as error:
@@ -153,6 +159,7 @@ def smoke_test(
                 )
             say(f"GET {path}: {response.status} {response.reason}.")
             answers.append((path, response.status))
+        runs.wait()
         static = None
         if collected is not None:
             static = packaged_static_configuration(function, collected.get("sample"))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django_lambda import aws
 from django_lambda.aws.ownership import OWNER_TAG, owner
+from django_lambda.aws.schedules import NOT_OWNED, Schedules, remove_schedules, scheduler_role
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy.environment import FunctionEnvironment
 from django_lambda.deploy.static import static_storage
@@ -83,6 +84,26 @@ def http_api(teardown: Teardown) -> list[Removal]:
     return [Removal(resource, remove)]
 
 
+def schedules(teardown: Teardown) -> list[Removal]:
+    """The schedule group named after the function and its schedules, if a deploy created it."""
+    group = Schedules(teardown.aws, teardown.function_name)
+    try:
+        found = group.existing()
+    except aws.DeployError as exc:
+        if exc.code != NOT_OWNED:
+            raise
+        return teardown.keep_unowned(group.resource)
+    if found is None:
+        return []
+    names = ", ".join(sorted(found)) or "none"
+    return [
+        Removal(
+            f"{group.resource} and its schedules ({names})",
+            lambda: remove_schedules(teardown.aws, teardown.function_name),
+        )
+    ]
+
+
 def function(teardown: Teardown) -> list[Removal]:
     """The function with all its versions and aliases, its Function URLs and the statements
     of its resource policy, which Lambda removes with it."""
@@ -118,7 +139,16 @@ def function(teardown: Teardown) -> list[Removal]:
 
 def execution_role(teardown: Teardown) -> list[Removal]:
     """The execution role lambda_deploy created for the function (ROLE_ARN unset)."""
-    spec = aws.execution_role(teardown.config)
+    return owned_role(teardown, aws.execution_role(teardown.config))
+
+
+def schedules_role(teardown: Teardown) -> list[Removal]:
+    """The role lambda_deploy created for EventBridge Scheduler (SCHEDULER_ROLE_ARN unset)."""
+    return owned_role(teardown, scheduler_role(teardown.config, function_arn=""))
+
+
+def owned_role(teardown: Teardown, spec: aws.RoleSpec) -> list[Removal]:
+    """The role ``spec`` names, if it exists and a deploy of the function created it."""
     found = teardown.aws.missing("iam", "get_role", spec.resource, RoleName=spec.name)
     if found is None:
         return []
@@ -160,8 +190,10 @@ def static_bucket(teardown: Teardown) -> list[Removal]:
 # what it used.
 STEPS = [
     TeardownStep("http api", http_api),
+    TeardownStep("schedules", schedules),
     TeardownStep("function", function),
     TeardownStep("role", execution_role),
+    TeardownStep("scheduler role", schedules_role),
     TeardownStep("static bucket", static_bucket),
 ]
 

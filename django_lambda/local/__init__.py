@@ -13,6 +13,8 @@ The modules, from the bottom up:
 - ``pool`` and ``server``: several environments behind a local HTTP server
   (``lambda_serve``), with ``front_door``'s mapping between the local origin
   and the function's public one;
+- ``invoke_api`` and ``async_runs``: Lambda's Invoke API for a function that invokes
+  itself asynchronously (a task), and other environments that run those events;
 - ``options``: the one bridge from a ``DeployConfig`` to all of the above.
 
 The names below are the package's interface; the commands, the smoke test
@@ -21,6 +23,7 @@ and the function environment use nothing else.
 
 from __future__ import annotations
 
+from django_lambda.local.async_runs import AsyncRuns
 from django_lambda.local.directories import RUNTIME_CLIENT, runtime_dir, runtime_entries, unpack
 from django_lambda.local.errors import (
     InitError,
@@ -42,6 +45,7 @@ from django_lambda.local.server import LocalServer, serve
 
 __all__ = [
     "RUNTIME_CLIENT",
+    "AsyncRuns",
     "FunctionPool",
     "InitError",
     "InvokeResult",

@@ -16,6 +16,7 @@ from typing import Any
 
 from django_lambda.events import client
 from django_lambda.local import front_door
+from django_lambda.local.async_runs import AsyncRuns
 from django_lambda.local.errors import InitError, format_function_error
 from django_lambda.local.function import InvokeResult
 from django_lambda.local.pool import FunctionPool
@@ -168,6 +169,7 @@ def serve(
     concurrency: int = 2,
     event_format: str = "v2",
     public_host: str | None = None,
+    task_retries: int | None = None,
     say: Say = quiet,
     **function_options: Any,
 ) -> None:
@@ -177,9 +179,15 @@ def serve(
     :class:`InitError` before anything listens), then serves until SIGINT
     or SIGTERM, and ends every process it started before returning. With
     ``public_host``, requests reach the function as through its URL on that
-    host (see :class:`front_door.PublicOrigin`).
+    host (see :class:`front_door.PublicOrigin`). What a function invokes asynchronously
+    of itself (a task's ``enqueue()``) runs in another function process
+    (:class:`AsyncRuns`, ``task_retries`` retries), its log said with ``say``.
     """
-    pool = FunctionPool(package, size=concurrency, **function_options)
+    async_runs = AsyncRuns(package, retries=task_retries, say=say, **function_options)
+    environment = {**function_options.get("environment", {}), **async_runs.variables()}
+    pool = FunctionPool(
+        package, size=concurrency, **{**function_options, "environment": environment}
+    )
     server: LocalServer | None = None
     try:
         with _signals(sigterm=_interrupt):
@@ -202,6 +210,7 @@ def serve(
             if server is not None:
                 server.server_close()
             pool.close()
+            async_runs.close()
 
 
 def _announce(server: LocalServer, inits: list[float], package: Path, say: Say) -> None:

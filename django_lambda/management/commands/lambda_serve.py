@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_lambda import aws, local
+from django_lambda import aws, gate, local
 from django_lambda.configuration import DeployConfig
 from django_lambda.deploy import local_run
 from django_lambda.local import front_door
@@ -96,6 +96,10 @@ class Command(LocalRunCommandMixin, BaseCommand):
             )
         except (local.LocalRunError, aws.DeployError) as error:
             raise CommandError(str(error)) from None
+        # A key of this run's own, as lambda_deploy gives the function one, unless the
+        # sandbox's deployed function has its own: the tasks' proofs need it.
+        environment = run.options["environment"]
+        environment.setdefault(gate.KEY_VARIABLE, gate.new_key())
         try:
             local.serve(
                 run.package,
@@ -104,6 +108,7 @@ class Command(LocalRunCommandMixin, BaseCommand):
                 concurrency=concurrency,
                 event_format=format,
                 public_host=public_host,
+                task_retries=config.task_retries,
                 say=self.log,
                 **run.options,
             )
