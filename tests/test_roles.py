@@ -176,6 +176,21 @@ def test_a_vpc_set_later_gives_the_role_vpc_access(
     assert "Attached AWSLambdaVPCAccessExecutionRole to role 'site-lambda'." in said
 
 
+@pytest.mark.slow
+def test_the_tasks_backend_set_later_lets_the_role_invoke_its_function(
+    empty_account: None, fake_build: FakeBuild
+) -> None:
+    deploy("--skip-static")
+    assert iam().list_role_policies(RoleName="site-lambda")["PolicyNames"] == []
+    config = dataclasses.replace(deploy_config(), invokes_itself=True)
+
+    aws.Deployer(config).upload(fake_build(output=None))
+
+    (name,) = iam().list_role_policies(RoleName="site-lambda")["PolicyNames"]
+    document = iam().get_role_policy(RoleName="site-lambda", PolicyName=name)["PolicyDocument"]
+    assert [statement["Action"] for statement in document["Statement"]] == ["lambda:InvokeFunction"]
+
+
 def test_the_roles_name_fits_iams_limit(empty_account: None) -> None:
     name = "f" * 64
     config = dataclasses.replace(deploy_config(), function_name=name)

@@ -90,8 +90,10 @@ class Deployer:
         # ROLE_ARN is only required to create; unset, the deployed role stays.
         desired["Role"] = desired["Role"] or deployed["Role"]
         config = function.config
-        if not config.role_arn and config.vpc and function.runs_as_execution_role(deployed):
-            # A VPC set after the role was created needs the role's VPC access too.
+        needs_more = config.vpc or config.invokes_itself
+        if not config.role_arn and needs_more and function.runs_as_execution_role(deployed):
+            # A VPC or the Tasks backend set after the role was created needs the
+            # role's VPC access or its leave to invoke the function too.
             function.ensure_execution_role()
         changed, deployed = function.update_configuration(desired, deployed)
         uploaded = function.update_code(build, deployed, progress)
