@@ -145,6 +145,14 @@ STARS_APOD_STORE_URL = f"{STATIC_URL_PROTOCOL}//{STATIC_DOMAIN}/{STARS_APOD_KEY}
 # in another execution environment of the same function.
 TASKS = {"default": {"BACKEND": "django_lambda.tasks.LambdaBackend"}}
 
+# Lambda's Python runtime leaves the root logger at WARNING: let the demo's own
+# INFO lines (what the task stored) through to the function's log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"demo_site": {"level": "INFO"}},
+}
+
 # Passed on to the function's environment, so the deployed site sees what
 # the deploying shell saw.
 _PASSED_ON = (
