@@ -162,5 +162,6 @@ def test_the_picture_store_is_read_where_static_files_are_served(
         settings.STATIC_BUCKET,
         "stars/apod.json",
     )
-    assert settings.STARS_APOD_STORE_URL == store_url
+    read_from = settings.STARS_APOD_STORE_URL
+    assert read_from == store_url
     assert settings.TASKS == {"default": {"BACKEND": "django_lambda.tasks.LambdaBackend"}}
