@@ -96,10 +96,6 @@ def http_error(url: str, code: int) -> urllib.error.HTTPError:
     return urllib.error.HTTPError(url, code, "Error", {}, None)  # type: ignore[arg-type]
 
 
-def todays(entry: dict[str, Any]) -> bytes:
-    return json.dumps({**entry, "date": apod.nasa_today()}).encode()
-
-
 @pytest.fixture
 def refreshes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each refresh the page asks for, instead of enqueuing the task."""
@@ -136,13 +132,15 @@ def test_nothing_stored_shows_the_sample_and_asks_for_a_refresh(
     assert 'src="/static/stars/apod-sample.svg"' in page
 
 
+@pytest.mark.parametrize("nasas_day", ["2026-11-30", "2026-12-01"], ids=["today", "NASA's next"])
 def test_todays_stored_entry_is_shown_without_a_refresh(
-    monkeypatch: pytest.MonkeyPatch, refreshes: list[str]
+    monkeypatch: pytest.MonkeyPatch, refreshes: list[str], nasas_day: str
 ) -> None:
     calls: list[tuple[str, float]] = []
-    monkeypatch.setattr(
-        urllib.request, "urlopen", fake_urlopen(calls, {STORE_URL: todays(NASA_ENTRY)})
-    )
+    # NASA's next day: in summer, NASA's day starts an hour before nasa_today()'s.
+    monkeypatch.setattr(apod, "nasa_today", lambda: "2026-11-30")
+    stored = json.dumps({**NASA_ENTRY, "date": nasas_day}).encode()
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(calls, {STORE_URL: stored}))
 
     page = get_page()
     get_page()

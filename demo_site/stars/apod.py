@@ -154,7 +154,7 @@ def picture_of_the_day(nasa_url: str | None, store_url: str, refresh: Callable[[
     with _lock:
         read, picture, holds = _cache.get(store_url, (0.0, None, "stale"))
     if picture is not None:
-        if holds == "today" and picture.entry["date"] == today:
+        if holds == "today" and picture.entry["date"] >= today:
             return picture
         if holds != "today" and time.monotonic() - read < RECHECK_SECONDS[holds]:
             return picture
@@ -176,7 +176,9 @@ def _read_store(store_url: str, today: str, refresh: Callable[[], object]) -> tu
             ), "stale"
         logger.warning("Showing the sample picture: %s", error)
         return Apod(sample_entry(), "sample", f"{error}; {_refresh(today, refresh)}"), "failed"
-    if entry["date"] == today:
+    # ISO dates compare as strings. NASA may be on its next day an hour before
+    # nasa_today() is (summer time): that entry is today's too.
+    if entry["date"] >= today:
         return Apod(entry, "nasa"), "today"
     return Apod(entry, "nasa", f"stored on {entry['date']}; {_refresh(today, refresh)}"), "stale"
 
