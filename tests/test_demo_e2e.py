@@ -428,7 +428,7 @@ def test_the_page_enqueues_the_picture_refresh_and_a_later_request_shows_it(
             )
 
             # The task ran as an asynchronous event, in the serve's other function processes.
-            ran = wait_for_line(lines, log, r"demo_site\.stars\.tasks\.refresh_apod")
+            ran = wait_for_line(lines, log, r'"task": "demo_site\.stars\.tasks\.refresh_apod"')
             assert '"status": "SUCCESSFUL"' in ran, "".join(log)
             wait_for_line(lines, log, r"Asynchronous event \S+: done")
             assert asked == ["/planetary/apod?api_key=DEMO_KEY"]
