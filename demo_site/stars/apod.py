@@ -39,7 +39,7 @@ STORE_TIMEOUT_SECONDS = 1.0
 # the timeout). A picture for today is reused until NASA's day ends.
 RECHECK_SECONDS = {"stale": 5.0, "failed": 60.0}
 # NASA's day starts at midnight in Washington: UTC-5 (UTC-4 in summer, when
-# this thinks a picture stale an hour after NASA has the next one).
+# the next picture is asked for an hour after NASA has it).
 NASA_UTC_OFFSET = datetime.timedelta(hours=-5)
 REQUIRED_KEYS = ("date", "title", "explanation", "media_type", "url")
 SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "apod_sample.json"

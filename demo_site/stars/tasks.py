@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 # No request waits on the task: NASA may take its time.
 NASA_TIMEOUT_SECONDS = 20.0
 # The store is read through the static files' host, which may be a CDN: let it
-# keep the object no longer than a page keeps a stale read.
+# keep the object a minute at most, so that a new picture shows soon after.
 STORE_CACHE_CONTROL = "public, max-age=60"
 
 
