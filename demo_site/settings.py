@@ -14,8 +14,8 @@ account comes from environment variables, so the same file serves all three:
   embedded AWS, and static URLs then point at the sandbox bucket.
 - ``STARS_CODE_BUCKET``: a private bucket the deploy uploads code through.
 - ``DJANGO_LAMBDA_ROLE_ARN``: the function's execution role.
-- ``STARS_APOD_URL``: where the page fetches NASA's picture of the day; empty
-  turns the fetch off and the page shows the bundled sample.
+- ``STARS_APOD_URL``: where the background task fetches NASA's picture of the
+  day; empty turns the fetch off and the page shows the bundled sample.
 """
 
 from __future__ import annotations
@@ -128,10 +128,30 @@ STORAGES = {
     },
 }
 
-# Where the page fetches the Astronomy Picture of the Day.
+# Where the background task (stars.tasks.refresh_apod) fetches the Astronomy
+# Picture of the Day.
 STARS_APOD_URL = os.environ.get(
     "STARS_APOD_URL", "https://api.nasa.gov/planetary/apod?api_key=DEMO_KEY"
 )
+# Where the task stores it for every execution environment: an object in the
+# static bucket (public, as the picture is), which the page reads from the
+# static files' host over plain HTTP(S), without boto3. On AWS the function's
+# role must be allowed s3:PutObject on it (docs/tutorial/demo.md).
+STARS_APOD_BUCKET = STATIC_BUCKET
+STARS_APOD_KEY = "stars/apod.json"
+STARS_APOD_STORE_URL = f"{STATIC_URL_PROTOCOL}//{STATIC_DOMAIN}/{STARS_APOD_KEY}"
+
+# Django's Tasks framework: the page enqueues the picture's refresh, which runs
+# in another execution environment of the same function.
+TASKS = {"default": {"BACKEND": "django_lambda.tasks.LambdaBackend"}}
+
+# Lambda's Python runtime leaves the root logger at WARNING: let the demo's own
+# INFO lines (what the task stored) through to the function's log.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"demo_site": {"level": "INFO"}},
+}
 
 # Passed on to the function's environment, so the deployed site sees what
 # the deploying shell saw.

@@ -8,6 +8,7 @@ reaches the network, beyond pip installing the package's requirements.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import queue
@@ -20,6 +21,7 @@ import threading
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ import boto3
 import django
 import pytest
 
-from demo_site.stars import mars
+from demo_site.stars import apod, mars
 from django_lambda import gate
 from tests.serving import sandbox_processes
 
@@ -341,3 +343,119 @@ def test_the_readme_demo_command(tmp_path: Path) -> None:
     assert "System check identified no issues (0 silenced)." in output
     assert output.rstrip().endswith("Sandbox stopped.")
     assert sandbox_processes(project) == []
+
+
+FAKE_APOD = {
+    "title": "A Nebula Only This Test Serves",
+    "explanation": "Served by the test's own HTTP server on 127.0.0.1, never NASA.",
+    "media_type": "image",
+    "url": "https://apod.nasa.gov/apod/image/fake/nebula.jpg",
+}
+
+
+@contextmanager
+def fake_nasa(entry: dict[str, str]) -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 answering every GET with ``entry``: its URL, and the
+    paths it was asked for."""
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = json.dumps(entry).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/planetary/apod?api_key=DEMO_KEY", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_for_line(lines: queue.Queue[str | None], log: list[str], pattern: str) -> str:
+    """The next line of lambda_serve's output that matches ``pattern``."""
+    while True:
+        line = lines.get(timeout=SERVE_TIMEOUT)
+        if line is None:
+            raise AssertionError(f"lambda_serve ended before {pattern!r}:\n" + "".join(log))
+        log.append(line)
+        if re.search(pattern, line):
+            return line
+
+
+def test_the_page_enqueues_the_picture_refresh_and_a_later_request_shows_it(
+    tmp_path: Path,
+) -> None:
+    """Under lambda_serve --sandbox: a request finds no picture stored and enqueues the task;
+    it runs in another function process and writes the sandbox's S3; a later request, read
+    from the store over HTTP, shows NASA's (here the test's) picture."""
+    project = copy_project(tmp_path)
+    entry = {**FAKE_APOD, "date": apod.nasa_today()}
+    with fake_nasa(entry) as (nasa_url, asked):
+        env = {**demo_environment(), "STARS_APOD_URL": nasa_url}
+        serve: subprocess.Popen[str] | None = None
+        log: list[str] = []
+        try:
+            deployed = manage(project, env, "lambda_deploy", "--sandbox")
+            assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+            serve = subprocess.Popen(
+                [sys.executable, "manage.py", "lambda_serve", "--sandbox", "--port", "0"],
+                cwd=project,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            lines = read_lines(serve)
+            url = wait_for_url(lines, log)
+
+            _, _, body = fetch(url + "/")
+            first = body.decode()
+            assert 'data-source="sample"' in first
+            assert (
+                "Bundled sample: no picture is stored yet; a background task is fetching "
+                "today&#x27;s from NASA." in first
+            )
+
+            # The task ran as an asynchronous event, in the serve's other function processes.
+            ran = wait_for_line(lines, log, r'"task": "demo_site\.stars\.tasks\.refresh_apod"')
+            assert '"status": "SUCCESSFUL"' in ran, "".join(log)
+            wait_for_line(lines, log, r"Asynchronous event \S+: done")
+            assert asked == ["/planetary/apod?api_key=DEMO_KEY"]
+            assert any(f"Stored NASA's picture of {entry['date']}" in line for line in log), log
+
+            endpoint = json.loads((project / ".lambda" / "sandbox.json").read_text())[
+                "endpoint_url"
+            ]
+            s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+            stored = s3.get_object(Bucket="django-lambda-demo-static", Key="stars/apod.json")
+            assert json.loads(stored["Body"].read()) == entry
+
+            # A process reads the store again within seconds of finding nothing there.
+            for _ in range(60):
+                _, _, body = fetch(url + "/")
+                later = body.decode()
+                if 'data-source="nasa"' in later:
+                    break
+                threading.Event().wait(1)
+            assert 'data-source="nasa"' in later, later
+            assert f'<h3 class="apod-title">{entry["title"]}</h3>' in later
+            assert "Today's, from NASA's APOD API (fetched by a background task)." in later
+            # Enqueued once: the later requests found today's picture, or had asked already.
+            assert asked == ["/planetary/apod?api_key=DEMO_KEY"]
+        finally:
+            if serve is not None:
+                serve.send_signal(signal.SIGINT)
+                assert serve.wait(timeout=60) == 0, "".join(log)
+            stopped = manage(project, env, "lambda_deploy", "--sandbox-stop")
+            assert stopped.returncode == 0, stopped.stdout + stopped.stderr

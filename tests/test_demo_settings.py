@@ -137,3 +137,31 @@ def test_deploying_shell_settings_reach_the_function(monkeypatch: pytest.MonkeyP
     }
     assert settings.DJANGO_LAMBDA["ROLE_ARN"] == "arn:aws:iam::123456789012:role/stars"
     assert settings.DJANGO_LAMBDA["S3_BUCKET"] == "my-code"
+
+
+@pytest.mark.parametrize(
+    ("env", "store_url"),
+    [
+        ({}, "https://django-lambda-demo-static.s3.us-east-1.amazonaws.com/stars/apod.json"),
+        (
+            {"STARS_STATIC_DOMAIN": "d111111abcdef8.cloudfront.net"},
+            "https://d111111abcdef8.cloudfront.net/stars/apod.json",
+        ),
+        (
+            {"AWS_ENDPOINT_URL": "http://127.0.0.1:5123"},
+            "http://127.0.0.1:5123/django-lambda-demo-static/stars/apod.json",
+        ),
+    ],
+)
+def test_the_picture_store_is_read_where_static_files_are_served(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], store_url: str
+) -> None:
+    settings = load_settings(monkeypatch, **env)
+    # The task writes the object into the static bucket, outside the static files' prefix.
+    assert (settings.STARS_APOD_BUCKET, settings.STARS_APOD_KEY) == (
+        settings.STATIC_BUCKET,
+        "stars/apod.json",
+    )
+    read_from = settings.STARS_APOD_STORE_URL
+    assert read_from == store_url
+    assert settings.TASKS == {"default": {"BACKEND": "django_lambda.tasks.LambdaBackend"}}

@@ -1,22 +1,17 @@
-"""The demo's stars page: APOD with its offline fallback, the Mars wind rose, hashed static URLs.
+"""The demo's stars page: the Mars wind rose, the footer, hashed static URLs.
 
-No test here reaches NASA: every fetch goes through a patched ``urlopen``.
+The picture of the day is turned off here (``STARS_APOD_URL=""``): its tests
+are in test_stars_apod.py.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import socket
-import threading
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -25,7 +20,6 @@ from django.test import Client, RequestFactory, modify_settings, override_settin
 from demo_site.stars import apod, mars, views
 
 SVG = "{http://www.w3.org/2000/svg}"
-NASA_URL = "https://api.nasa.gov/planetary/apod?api_key=DEMO_KEY"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "demo_site" / "stars" / "static"
 
 
@@ -36,7 +30,8 @@ def stars_site() -> Iterator[None]:
         modify_settings(INSTALLED_APPS={"append": "demo_site.stars"}),
         override_settings(
             ROOT_URLCONF="demo_site.urls",
-            STARS_APOD_URL=NASA_URL,
+            STARS_APOD_URL="",
+            STARS_APOD_STORE_URL="https://stars-static.s3.us-east-1.amazonaws.com/stars/apod.json",
             TEMPLATES=[
                 {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
             ],
@@ -45,171 +40,11 @@ def stars_site() -> Iterator[None]:
         yield
 
 
-class FakeResponse(io.BytesIO):
-    def __enter__(self) -> FakeResponse:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def fake_urlopen(calls: list[tuple[str, float]], result: bytes | Exception) -> Any:
-    def urlopen(request: urllib.request.Request, timeout: float) -> FakeResponse:
-        calls.append((request.full_url, timeout))
-        if isinstance(result, Exception):
-            raise result
-        return FakeResponse(result)
-
-    return urlopen
-
-
-NASA_ENTRY = {
-    "date": "2024-03-01",
-    "title": "Fake Nebula For Tests",
-    "explanation": "An entry that only this test knows.",
-    "media_type": "image",
-    "url": "https://apod.nasa.gov/apod/image/2403/fake_nebula.jpg",
-    "hdurl": "https://apod.nasa.gov/apod/image/2403/fake_nebula_big.jpg",
-    "service_version": "v1",
-}
-
-
 def get_page() -> str:
     response = Client().get("/")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     return response.content.decode()
-
-
-def test_page_falls_back_to_the_sample_when_the_network_is_refused(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[tuple[str, float]] = []
-    refused = urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(calls, refused))
-
-    page = get_page()
-
-    assert calls == [(NASA_URL, 2.0)]
-    sample = apod.sample_entry()
-    assert 'data-source="sample"' in page
-    assert "Bundled sample: NASA&#x27;s API could not be reached" in page
-    assert "Connection refused" in page
-    assert f'<h3 class="apod-title">{sample["title"]}</h3>' in page
-    # The sample's picture is a static file of the app, so it renders offline.
-    assert 'src="/static/stars/apod-sample.svg"' in page
-    assert "Live from NASA" not in page
-
-
-def test_page_shows_nasas_entry_when_nasa_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, float]] = []
-    monkeypatch.setattr(
-        urllib.request, "urlopen", fake_urlopen(calls, json.dumps(NASA_ENTRY).encode())
-    )
-
-    page = get_page()
-
-    assert calls == [(NASA_URL, 2.0)]
-    assert 'data-source="nasa"' in page
-    assert "Live from NASA's APOD API." in page
-    assert '<h3 class="apod-title">Fake Nebula For Tests</h3>' in page
-    assert "An entry that only this test knows." in page
-    assert f'src="{NASA_ENTRY["url"]}"' in page
-    assert apod.sample_entry()["title"] not in page
-
-
-@pytest.mark.parametrize(
-    ("result", "reason"),
-    [
-        (
-            urllib.error.HTTPError(NASA_URL, 429, "Too Many Requests", {}, None),  # type: ignore[arg-type]
-            "NASA's API answered HTTP 429",
-        ),
-        (TimeoutError("timed out"), "NASA's API could not be reached (timed out)"),
-        (b"<html>busy</html>", "NASA's API answered with something that is not JSON"),
-        (b"[1, 2]", "NASA's API answered with a JSON list, not an object"),
-        (
-            json.dumps({"date": "2024-03-01", "media_type": "image"}).encode(),
-            "NASA's answer lacks title, explanation, url",
-        ),
-    ],
-)
-def test_every_bad_answer_falls_back_with_its_reason(
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    result: bytes | Exception,
-    reason: str,
-) -> None:
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen([], result))
-
-    picture = apod.picture_of_the_day(NASA_URL)
-
-    assert picture == apod.Apod(apod.sample_entry(), "sample", reason)
-    assert [record.getMessage() for record in caplog.records] == [
-        f"Showing the sample picture: {reason}"
-    ]
-
-
-def test_a_name_lookup_that_hangs_is_bounded_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Without a network, resolving api.nasa.gov takes seconds, and urlopen's timeout
-    # does not cover it: the lookup here waits until the test is done.
-    released = threading.Event()
-    looked_up = threading.Event()
-    lookups: list[str] = []
-
-    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
-        lookups.append(host)
-        looked_up.set()
-        released.wait(timeout=30)  # if the fetch is not bounded, the test fails after this
-        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    monkeypatch.setattr(apod, "TIMEOUT_SECONDS", 0.05)
-    try:
-        picture = apod.picture_of_the_day(NASA_URL)
-    finally:
-        released.set()
-
-    # The fetch's thread may start only after the request gave up on it (a busy machine).
-    assert looked_up.wait(timeout=30)
-    assert lookups == ["api.nasa.gov"]
-    assert picture == apod.Apod(
-        apod.sample_entry(), "sample", "NASA's API did not answer within 0.05 s"
-    )
-
-
-@pytest.mark.parametrize(
-    "result",
-    [json.dumps(NASA_ENTRY).encode(), urllib.error.URLError("no network")],
-    ids=["nasa", "sample"],
-)
-def test_each_outcome_is_reused_for_a_while(
-    monkeypatch: pytest.MonkeyPatch, result: bytes | Exception
-) -> None:
-    calls: list[tuple[str, float]] = []
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(calls, result))
-
-    first = apod.picture_of_the_day(NASA_URL)
-    again = apod.picture_of_the_day(NASA_URL)
-    assert again == first
-    assert len(calls) == 1
-
-    # Once that while is over, the next request fetches again.
-    monkeypatch.setitem(apod.CACHE_SECONDS, first.source, 0.0)
-    apod.picture_of_the_day(NASA_URL)
-    apod.picture_of_the_day(NASA_URL)
-    assert len(calls) == 3
-
-
-def test_an_empty_url_turns_the_fetch_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, float]] = []
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen(calls, b"{}"))
-
-    with override_settings(STARS_APOD_URL=""):
-        page = get_page()
-
-    assert calls == []
-    assert "Bundled sample: fetching from NASA is turned off." in page
 
 
 def wind_rose_paths(svg: str) -> list[dict[str, str]]:
@@ -259,8 +94,7 @@ def test_wind_rose_escapes_its_title() -> None:
     assert "<script>" not in svg
 
 
-def test_page_draws_the_latest_sample_sols_wind(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen([], urllib.error.URLError("x")))
+def test_page_draws_the_latest_sample_sols_wind() -> None:
     data = mars.sample_data()
     latest = data["sol_keys"][-1]
 
@@ -301,10 +135,7 @@ COMPASS_POINTS = [
 ]  # fmt: skip
 
 
-def test_footer_names_the_lambda_function_that_served_the_page(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen([], urllib.error.URLError("x")))
+def test_footer_names_the_lambda_function_that_served_the_page() -> None:
     request = RequestFactory().get("/")
     request.META["lambda.context"] = SimpleNamespace(
         function_name="django-lambda-demo", aws_request_id="req-1234"
@@ -330,7 +161,6 @@ def test_static_urls_are_hashed_by_the_manifest(
 
     # The demo's settings as a deploy to AWS (not the sandbox) computes them.
     demo_settings = load_settings(monkeypatch)
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen([], urllib.error.URLError("x")))
     bucket = demo_settings.STATIC_BUCKET
     with (
         mock_aws(),

@@ -11,7 +11,11 @@ from demo_site.stars import apod, mars
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    picture = apod.picture_of_the_day(getattr(settings, "STARS_APOD_URL", apod.DEFAULT_URL))
+    picture = apod.picture_of_the_day(
+        getattr(settings, "STARS_APOD_URL", apod.DEFAULT_URL),
+        apod.demo_setting("STARS_APOD_STORE_URL"),
+        refresh=refresh_picture,
+    )
     # The sample's picture is one of this app's static files; NASA's is on NASA's site.
     image_url = static(picture.entry["url"]) if picture.is_sample else picture.entry["url"]
     weather = mars.sols(mars.sample_data())
@@ -33,3 +37,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "request_id": getattr(context, "aws_request_id", ""),
         },
     )
+
+
+def refresh_picture() -> None:
+    """Enqueue the task that fetches NASA's picture into the store."""
+    # Imported here: a request that finds today's picture stored needs neither
+    # the Tasks framework nor (for the enqueue) boto3.
+    from demo_site.stars.tasks import refresh_apod
+
+    refresh_apod.enqueue()
