@@ -22,10 +22,10 @@ from botocore.exceptions import ClientError
 
 from django_lambda import sandbox
 from django_lambda.sandbox.server import SandboxInfo, ensure_running
+from tests.browser import browser_page
 from tests.notes_site import make_site, make_wheels, manage, site_environment
 from tests.postgres import Postgres
 from tests.serving import Server, fetch
-from tests.test_demo_e2e import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 
@@ -168,25 +168,16 @@ def server(site: Site, admin: None) -> Iterator[Server]:
 
 
 def test_log_into_the_admin_in_a_browser(server: Server) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/admin/")
-            page.fill("#id_username", "admin")
-            page.fill("#id_password", ADMIN_PASSWORD)
-            page.click("input[type=submit]")
-            page.wait_for_load_state()
-            index_title = page.title()
-            # The model's admin pages read the table through the same connection settings.
-            page.goto(server.url + "/admin/notes/note/")
-            notes_title = page.title()
-        finally:
-            browser.close()
+    with browser_page() as page:
+        page.goto(server.url + "/admin/")
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", ADMIN_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        index_title = page.title()
+        # The model's admin pages read the table through the same connection settings.
+        page.goto(server.url + "/admin/notes/note/")
+        notes_title = page.title()
 
     assert index_title == "Site administration | Django site admin"
     assert notes_title.startswith("Select note to change")

@@ -31,6 +31,7 @@ import pytest
 
 from demo_site.stars import apod, mars
 from django_lambda import gate
+from tests.browser import browser_page
 from tests.serving import sandbox_processes
 
 pytestmark = pytest.mark.slow
@@ -38,16 +39,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVE_TIMEOUT = 120
 
 
@@ -227,31 +218,22 @@ def test_what_is_served_is_what_was_deployed(demo: Demo) -> None:
 
 
 def test_a_real_browser_renders_the_whole_page(demo: Demo) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            failed: list[str] = []
-            page.on("requestfailed", lambda request: failed.append(request.url))
-            page.goto(demo.url + "/", wait_until="load")
+    with browser_page(viewport={"width": 1280, "height": 900}) as page:
+        failed: list[str] = []
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(demo.url + "/", wait_until="load")
 
-            title = page.title()
-            apod_title = page.text_content(".apod-title")
-            sectors = page.locator("svg.wind-rose path.sector").count()
-            logo_width = page.eval_on_selector("img.logo", "img => img.naturalWidth")
-            picture_width = page.eval_on_selector("img.apod-image", "img => img.naturalWidth")
-            # The stylesheet came from the sandbox's bucket and applies.
-            background = page.eval_on_selector(
-                ".card", "card => getComputedStyle(card).backgroundColor"
-            )
-            page.screenshot(path=str(ARTIFACTS / "demo-stars.png"), full_page=True)
-        finally:
-            browser.close()
+        title = page.title()
+        apod_title = page.text_content(".apod-title")
+        sectors = page.locator("svg.wind-rose path.sector").count()
+        logo_width = page.eval_on_selector("img.logo", "img => img.naturalWidth")
+        picture_width = page.eval_on_selector("img.apod-image", "img => img.naturalWidth")
+        # The stylesheet came from the sandbox's bucket and applies.
+        background = page.eval_on_selector(
+            ".card", "card => getComputedStyle(card).backgroundColor"
+        )
+        page.screenshot(path=str(ARTIFACTS / "demo-stars.png"), full_page=True)
 
     assert title == "Stars · django-lambda demo"
     assert apod_title == "A Summer Sky Over a Dark Horizon"
@@ -265,27 +247,18 @@ def test_a_real_browser_renders_the_whole_page(demo: Demo) -> None:
 
 @pytest.mark.parametrize("width", [360, 320])
 def test_a_phone_screen_does_not_scroll_sideways(demo: Demo, width: int) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 800})
-            page.goto(demo.url + "/", wait_until="load")
-            scroll_width, client_width = page.evaluate(
-                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-            )
-            too_wide = page.evaluate(
-                """() => [...document.querySelectorAll("body *")]
-                    .filter(e => e.getBoundingClientRect().right > innerWidth)
-                    .map(e => e.tagName.toLowerCase() + "." + e.getAttribute("class"))"""
-            )
-            page.screenshot(path=str(ARTIFACTS / f"demo-stars-{width}.png"), full_page=True)
-        finally:
-            browser.close()
+    with browser_page(viewport={"width": width, "height": 800}) as page:
+        page.goto(demo.url + "/", wait_until="load")
+        scroll_width, client_width = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        too_wide = page.evaluate(
+            """() => [...document.querySelectorAll("body *")]
+                .filter(e => e.getBoundingClientRect().right > innerWidth)
+                .map(e => e.tagName.toLowerCase() + "." + e.getAttribute("class"))"""
+        )
+        page.screenshot(path=str(ARTIFACTS / f"demo-stars-{width}.png"), full_page=True)
 
     assert too_wide == []
     assert scroll_width == client_width == width

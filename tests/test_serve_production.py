@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser_page
 from tests.django_site import make_site
 from tests.serving import ROOT, Server
-from tests.test_demo_e2e import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 
@@ -74,37 +74,28 @@ def server(site: Path) -> Iterator[Server]:
 
 
 def test_log_into_the_admin_in_a_browser(server: Server) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does).")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with browser_page() as page:
+        # Pages render: the admin sends an anonymous visitor to its login form.
+        page.goto(server.url + "/admin/")
+        login_url = page.url
+        login_title = page.title()
 
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            # Pages render: the admin sends an anonymous visitor to its login form.
-            page.goto(server.url + "/admin/")
-            login_url = page.url
-            login_title = page.title()
+        # The form submits (CSRF checks the Origin), the session sticks.
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        index_url, index_title = page.url, page.title()
+        cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
 
-            # The form submits (CSRF checks the Origin), the session sticks.
-            page.fill("#id_username", "admin")
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            page.wait_for_load_state()
-            index_url, index_title = page.url, page.title()
-            cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+        # An absolute redirect to the function's host stays on this server.
+        page.goto(server.url + "/elsewhere/")
+        elsewhere_url, elsewhere_title = page.url, page.title()
 
-            # An absolute redirect to the function's host stays on this server.
-            page.goto(server.url + "/elsewhere/")
-            elsewhere_url, elsewhere_title = page.url, page.title()
-
-            # Logging out is a POST form too.
-            page.click("#logout-form button")
-            page.wait_for_load_state()
-            logout_title = page.title()
-        finally:
-            browser.close()
+        # Logging out is a POST form too.
+        page.click("#logout-form button")
+        page.wait_for_load_state()
+        logout_title = page.title()
 
     assert login_url == server.url + "/admin/login/?next=/admin/"
     assert login_title == "Log in | Django site admin"
