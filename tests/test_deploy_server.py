@@ -11,21 +11,18 @@ from typing import Any
 import boto3
 import pytest
 from django.test import override_settings
-from moto.server import ThreadedMotoServer
 
 from django_lambda import package
 from tests.deploy_helpers import FakeBuild, deploy
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def test_deploy_and_rollback_through_endpoint_url(

@@ -13,7 +13,6 @@ import os
 import sys
 import textwrap
 import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
-from moto.server import ThreadedMotoServer
 
 from django_lambda import aws
 from django_lambda.conf import deploy_config, local_runtime
@@ -33,6 +31,7 @@ from django_lambda.deploy import local_run
 from django_lambda.deploy.environment import FunctionEnvironment
 from django_lambda.sandbox import LAMBDA_TRUST_POLICY
 from tests.deploy_helpers import FakeBuild, write_site
+from tests.moto_server import moto_server as running_moto_server
 
 # Settings that branch on an environment variable, as many projects' do.
 DEBUG_FROM_ENVIRONMENT = 'DEBUG = os.environ.get("DEBUG", "1") == "1"\n'
@@ -306,16 +305,8 @@ def test_a_storage_that_uploads_as_it_collects_gets_credentials_to_deploy_only(
 @pytest.fixture
 def moto_server() -> Iterator[str]:
     """moto's server on loopback, reachable from the child processes too."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # The server shares moto's state with the process: start from none.
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-    try:
+    with running_moto_server(reset=True) as url:
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow

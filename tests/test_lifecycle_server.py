@@ -16,9 +16,9 @@ import boto3
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
-from moto.server import ThreadedMotoServer
 
 from tests.deploy_helpers import FakeBuild, write_site
+from tests.moto_server import moto_server
 
 pytestmark = pytest.mark.slow
 
@@ -38,15 +38,8 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """moto's server with nothing in it but AWS's managed policies, as a new account."""
     monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
-    try:
+    with moto_server(reset=True) as url:
         yield url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from django.core.management import call_command
 from django.template import Context, Engine
 from django.test import override_settings
 from moto import mock_aws
-from moto.server import ThreadedMotoServer
 
 from django_lambda.storage import LazyS3Storage, MissingStaticFileError, StaticStorage
+from tests.moto_server import moto_server
 
 BUCKET = "static-bucket"
 # The smallest valid PNG (1x1, transparent).
@@ -326,11 +326,7 @@ def test_location_and_custom_domain(
 
 @pytest.mark.slow
 def test_endpoint_url_against_moto_server(source: Path, manifest_dir: Path, tmp_path: Path) -> None:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+    with moto_server() as endpoint:
         client = boto3.client("s3", region_name="eu-west-3", endpoint_url=endpoint)
         client.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
@@ -343,8 +339,6 @@ def test_endpoint_url_against_moto_server(source: Path, manifest_dir: Path, tmp_
             assert active_storage().s3.region_name == "eu-west-3"
             html = render("{% static 'img/star.png' %}")
         keys = {obj["Key"] for obj in client.list_objects_v2(Bucket=BUCKET)["Contents"]}
-    finally:
-        server.stop()
     names = expected_names()
     assert keys == set(names) | set(names.values())
     assert html == f"{endpoint}/{BUCKET}/{names['img/star.png']}"

@@ -13,7 +13,8 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+
+from tests.moto_server import moto_server
 
 ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "static-site"
@@ -22,15 +23,9 @@ HAS_HANDLER = importlib.util.find_spec("django_lambda.handler") is not None
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        url = f"http://{host}:{port}"
+    with moto_server() as url:
         boto3.client("s3", region_name="us-east-1", endpoint_url=url).create_bucket(Bucket=BUCKET)
         yield url
-    finally:
-        server.stop()
 
 
 def site_env(storage: str, endpoint: str, tmp_path: Path) -> dict[str, str]:
