@@ -13,7 +13,7 @@ reaches the network beyond pip.
 What differs from run to run is normalised as it is written: the copy's path
 (as ``/home/me/django-lambda``), loopback ports, process ids, request ids,
 dates, Function URL ids and the package's ``CodeSha256``. ``--check`` (and
-``tests/test_transcripts.py``) compare after also masking what varies with the
+``tests/test_docs.py``) compare after also masking what varies with the
 machine's speed and the day's PyPI: durations, sizes, file counts and
 versions. So a transcript shows real numbers from the run that wrote it, and
 goes stale only when what a command says changes.
@@ -25,7 +25,6 @@ import argparse
 import difflib
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -38,8 +37,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this directory comes first on sys.path, not the checkout.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.demo_project import copy_project  # noqa: E402
+
 TRANSCRIPTS = ROOT / "docs" / "transcripts"
-PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
 SHOWN_PROJECT = "/home/me/django-lambda"
 TIMEOUT = 600
 
@@ -79,27 +83,6 @@ def comparable(text: str) -> str:
     for pattern, replacement in VOLATILE:
         text = re.sub(pattern, replacement, text)
     return text
-
-
-def copy_project(target: Path) -> Path:
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    # The package's Django must be the deploy's (a build error otherwise), and
-    # "Django>=4.2" would give the newest: pin the one that runs this script.
-    requirements = target / "requirements.txt"
-    pinned = re.sub(r"(?m)^Django>=\S+$", f"Django=={django_version()}", requirements.read_text())
-    requirements.write_text(pinned)
-    return target
-
-
-def django_version() -> str:
-    import django
-
-    return django.__version__
 
 
 def environment() -> dict[str, str]:

@@ -13,7 +13,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,18 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-import django
 import pytest
 
 from demo_site.stars import apod, mars
 from django_lambda import gate
 from tests.browser import browser_page
+from tests.demo_project import copy_project
 from tests.serving import sandbox_processes
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_FILES = ("manage.py", "requirements.txt", "demo_site", "django_lambda")
 ARTIFACTS = ROOT / "test-artifacts"
 SERVE_TIMEOUT = 120
 
@@ -262,22 +260,6 @@ def test_a_phone_screen_does_not_scroll_sideways(demo: Demo, width: int) -> None
 
     assert too_wide == []
     assert scroll_width == client_width == width
-
-
-def copy_project(target: Path) -> Path:
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    # The package's Django must be the deploy's (a build error otherwise), and
-    # "Django>=4.2" gives the newest for the runtime: the matrix runs older ones too.
-    requirements = target / "requirements.txt"
-    pinned = re.sub(r"(?m)^Django>=\S+$", f"Django=={django.__version__}", requirements.read_text())
-    assert pinned != requirements.read_text(), "requirements.txt lists no Django>=..."
-    requirements.write_text(pinned)
-    return target
 
 
 def test_the_readme_demo_command(tmp_path: Path) -> None:
