@@ -18,33 +18,22 @@ from typing import Any
 
 import pytest
 from botocore.response import StreamingBody
-from django.core import management
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lambda import gate, remote
 from django_lambda.handler import lambda_handler
+from tests import marker_command
 
 CONTEXT = SimpleNamespace(aws_request_id="gate-request")
 KEY = "Kq3-function-key-for-the-gate-tests-0123456789"
 
 
-class WriteMarker(BaseCommand):
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path")
-
-    def handle(self, *args: Any, path: str, **options: Any) -> None:
-        Path(path).write_text("the command ran\n")
-        self.stdout.write(f"wrote {path}")
-
-
 @pytest.fixture
 def marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The file ``write_marker`` would write; the command is added to Django's."""
-    commands = {**management.get_commands(), "write_marker": WriteMarker()}
-    monkeypatch.setattr(management, "get_commands", lambda: commands)
-    monkeypatch.setenv(gate.KEY_VARIABLE, KEY)
+    marker_command.install(monkeypatch, KEY)
     return tmp_path / "marker.txt"
 
 

@@ -11,12 +11,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core import management
 from django.test import override_settings
 
 from django_lambda import gate, remote
 from django_lambda.handler import lambda_handler
-from tests.test_command_gate import WriteMarker
+from tests import marker_command
 
 KEY = "schedule-tests-function-key-0123456789abcdef"
 CONTEXT = SimpleNamespace(aws_request_id="schedule-request")
@@ -24,9 +23,7 @@ CONTEXT = SimpleNamespace(aws_request_id="schedule-request")
 
 @pytest.fixture
 def marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    commands = {**management.get_commands(), "write_marker": WriteMarker()}
-    monkeypatch.setattr(management, "get_commands", lambda: commands)
-    monkeypatch.setenv(gate.KEY_VARIABLE, KEY)
+    marker_command.install(monkeypatch, KEY)
     return tmp_path / "marker.txt"
 
 

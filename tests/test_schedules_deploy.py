@@ -17,7 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from django.core import management
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -26,8 +25,8 @@ from django_lambda.aws.ownership import OWNER_TAG
 from django_lambda.aws.schedules import remove_schedules, scheduler_role
 from django_lambda.conf import deploy_config
 from django_lambda.handler import lambda_handler
+from tests import marker_command
 from tests.deploy_helpers import FakeBuild, deploy
-from tests.test_command_gate import WriteMarker
 
 ALIAS_ARN = "arn:aws:lambda:us-east-1:123456789012:function:site:live"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:site"
@@ -40,8 +39,7 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    commands = {**management.get_commands(), "write_marker": WriteMarker()}
-    monkeypatch.setattr(management, "get_commands", lambda: commands)
+    marker_command.install(monkeypatch)
     return tmp_path / "marker.txt"
 
 

@@ -19,11 +19,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.core import management
 from django.test import override_settings
 
 from django_lambda import gate, remote
 from django_lambda.handler import UnknownEventError, lambda_handler
+from tests import marker_command
 from tests.factories import FACTORIES, make_event
 from tests.shapes import FAMILIES, assert_valid_result
 
@@ -46,11 +46,7 @@ KEY = "security-tests-function-key-0123456789abcdef"
 @pytest.fixture
 def marker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The file that ``write_marker <file>`` writes, if anything runs it."""
-    from tests.test_command_gate import WriteMarker
-
-    commands = {**management.get_commands(), "write_marker": WriteMarker()}
-    monkeypatch.setattr(management, "get_commands", lambda: commands)
-    monkeypatch.setenv(gate.KEY_VARIABLE, KEY)
+    marker_command.install(monkeypatch, KEY)
     return tmp_path / "marker.txt"
 
 
